@@ -1,0 +1,1 @@
+//! The interpretable generator evolved by the loop: participation, retrieval, adaptation, refinement.

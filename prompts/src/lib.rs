@@ -1,0 +1,1 @@
+//! Prompt templates (text files) and their rendering within a size budget.
