@@ -1,1 +1,99 @@
-//! The interpretable generator evolved by the loop: participation, retrieval, adaptation, refinement.
+//! The interpretable generator evolved by the loop: participation, retrieval, adaptation,
+//! refinement (MobEvolve §4.1).
+//!
+//! [`GeneratorState::build`] learns from the training split only; [`generate_person`] then
+//! takes four named decisions for one person, each in its own module:
+//!
+//! 1. [`participation`] — does the person leave home today?
+//! 2. [`retrieval`] — which training routine, from behaviourally similar people?
+//! 3. [`adaptation`] — timing and zones adjusted to this person;
+//! 4. [`refinement`] — structural rules that keep the day coherent.
+//!
+//! Every tunable number lives in [`params`]; [`trace`] records what each decision did;
+//! [`population`] runs many people on several threads, byte-identically for any thread count.
+//!
+//! ```no_run
+//! use mobility::{Benchmark, Split};
+//! let bench = Benchmark::open(std::path::Path::new("out/bench/atus-2014")).unwrap();
+//! let train = bench.read_split(Split::Train).unwrap();
+//! let state = heuristics::GeneratorState::build(&bench, &train);
+//! let val = bench.persons(Split::Val).unwrap();
+//! let diaries = heuristics::generate_all(&state, &val.persons, 42, 2);
+//! assert_eq!(diaries.len(), val.persons.len());
+//! ```
+#![deny(missing_docs)]
+
+pub mod adaptation;
+pub mod destinations;
+pub mod features;
+pub mod params;
+pub mod participation;
+pub mod population;
+pub mod refinement;
+pub mod retrieval;
+pub mod state;
+pub mod trace;
+
+pub use population::{generate_all, generate_all_traced, person_seed, write_population};
+pub use state::GeneratorState;
+pub use trace::Trace;
+
+use mobility::{Diary, Person};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use retrieval::NeighbourCache;
+
+/// Generates one person's diary and the trace of its four decisions. The person's features
+/// must follow `state.feature_names` (see [`population::align_features`]).
+pub fn generate_person(state: &GeneratorState, person: &Person, seed: u64) -> (Diary, Trace) {
+    generate_person_cached(state, person, seed, &mut NeighbourCache::default())
+}
+
+/// [`generate_person`] reusing a worker's neighbour lists.
+pub fn generate_person_cached(
+    state: &GeneratorState,
+    person: &Person,
+    seed: u64,
+    cache: &mut NeighbourCache,
+) -> (Diary, Trace) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let profile = state.columns.profile(person);
+    let stay_home = Diary::all_home(person.home_zone.filter(|_| state.has_locations()));
+    let mut trace = Trace {
+        segment: profile.segment,
+        participation: participation::decide(&state.participation, &profile, &mut rng),
+        retrieval: None,
+        adaptation: None,
+        fixes: Default::default(),
+    };
+    if !trace.participation.participates {
+        return (stay_home, trace);
+    }
+    let neighbours = cache.get(state, &profile);
+    let Some(retrieved) = retrieval::choose(state, &neighbours, &mut rng) else {
+        return (stay_home, trace);
+    };
+    let routine = &state.routines[retrieved.routine as usize];
+    let (mut diary, adaptation) = adaptation::adapt(
+        &routine.diary,
+        routine.profile.home_zone,
+        &profile,
+        state.destinations.as_ref(),
+        &mut rng,
+    );
+    let zones = state.has_locations().then_some(&state.zones);
+    trace.fixes = refinement::refine(
+        &mut diary,
+        &routine.diary,
+        &adaptation.source,
+        &profile,
+        zones,
+        &mut rng,
+    );
+    if !state.has_locations() {
+        diary.locations = None;
+    }
+    trace.retrieval = Some(retrieved);
+    trace.adaptation = Some(adaptation);
+    (diary, trace)
+}

@@ -1,1 +1,47 @@
-//! The run's durable record in SQLite (sqlx): runs, round phases, trials, attribution and verification records, LLM calls.
+//! The run's durable record in SQLite (sqlx): runs, round phases, trials, attribution and
+//! verification records, LLM calls.
+//!
+//! An evolution run is days of compute and LLM spend; this crate makes its record survive
+//! crashes, be queryable, and give the agent its memory.
+//!
+//! - [`Memory::open`] checks an existing file read-only (corrupt files and databases from a
+//!   newer mobevolve are refused untouched), then opens it in WAL mode with foreign keys and
+//!   a busy timeout and applies the SQL migrations of `migrations/`.
+//! - A run is driven by one process at a time: [`Memory::create_run`] / [`Memory::lock_run`]
+//!   return a [`RunLock`] (an OS file lock the kernel releases when the owner dies), and
+//!   every write takes it.
+//! - A round is a sequence of [`Phase`]s; [`Memory::record_phase`] writes a phase's result,
+//!   artifacts and typed record in one transaction, and [`Memory::resume_point`] tells a
+//!   restarted process which phase to redo.
+//! - Queries for the loop: [`Memory::evolution_context`], [`Memory::trajectory`],
+//!   [`Memory::round_record`], [`Memory::totals`], [`Memory::list_runs`].
+//! - LLM calls are stored by [`request_hash`] so a resumed run replays instead of paying.
+//!
+//! Only this crate touches SQLite; no sqlx type appears in its API except as an error source.
+
+mod clock;
+mod database;
+mod error;
+mod evolution_context;
+mod history;
+mod llm_cache;
+mod phase;
+mod phase_log;
+mod records;
+mod runs;
+
+pub use clock::format_utc;
+pub use database::Memory;
+pub use error::MemoryError;
+pub use evolution_context::{
+    failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialSummary,
+};
+pub use history::{LlmCallInfo, RoundRecord, Totals, TrajectoryPoint};
+pub use llm_cache::{canonical_json, request_hash, LlmCall, StoredResponse};
+pub use phase::{Phase, PhaseState};
+pub use phase_log::{PhaseEntry, ResumePoint};
+pub use records::{
+    AttributionRecord, Budgets, Candidate, Comparison, Metrics, PhaseOutput, PhaseRecord, Proposal,
+    RunConfig, RunStatus, StepOutcome, Trial, ValidityCheck, VerificationRecord,
+};
+pub use runs::{RunLock, RunSummary};

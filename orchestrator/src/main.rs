@@ -1,3 +1,30 @@
-//! The `orchestrator` command line: prepare benchmarks, evaluate, run baselines and the
-//! evolution loop.
-fn main() {}
+//! The `orchestrator` command line: prepare benchmarks, evaluate diaries, run baselines,
+//! generate populations, and evolve the generator.
+//!
+//! `main` parses the arguments and hands each subcommand to its module in `commands/`.
+
+mod cli;
+mod commands;
+mod paths;
+mod scoring;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::dispatch(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

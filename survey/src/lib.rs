@@ -1,1 +1,36 @@
-//! Importers that turn survey files (episode or trip tables plus a person table) into prepared benchmarks, configured by copyable TOML files.
+//! Importers that turn survey files (episode or trip tables plus a person table) into
+//! prepared benchmarks, configured by copyable TOML files.
+//!
+//! Entry points: [`prepare`] (one config → `<out>/<name>/` in the layout of the
+//! `mobility` crate, plus `manifest.json`), [`builtin_configs`] (ATUS-2014 and
+//! Santiago-2012, the files of `survey/configs/`), and [`SurveyConfig::from_file`] for a
+//! user's own survey. Paths inside a config are relative to the data folder.
+
+mod activity_codes;
+mod config;
+mod drop_log;
+mod episode_import;
+mod error;
+mod hashing;
+mod import;
+mod manifest;
+mod person_records;
+mod prepare;
+mod slot_rule;
+mod source_table;
+mod time_format;
+mod trip_chain;
+mod zone_set;
+
+pub use config::{
+    builtin_configs, ActivityCodes, CentroidSource, CodeTable, Condition, EpisodeSource,
+    HomeZoneLookup, HouseholdSource, PersonSource, SegmentRules, SplitRule, SurveyConfig, TableRef,
+    TimeFormat, TripSource, ZoneConfig,
+};
+pub use drop_log::DropCounts;
+pub use error::PrepareError;
+pub use hashing::{canonical_id, split_of, split_value};
+pub use manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
+pub use prepare::prepare;
+pub use source_table::MAX_RECORD_BYTES;
+pub use zone_set::fold_name;

@@ -1,0 +1,312 @@
+//! The `command` agent: runs a user-given command line (for example `codex exec …`, `claude -p …`,
+//! `aider …`) through `sh -c` inside the candidate worktree.
+//!
+//! # Protocol (for the README)
+//!
+//! The command runs with the worktree as its current directory, standard input closed, and these
+//! environment variables:
+//!
+//! | variable | value |
+//! | --- | --- |
+//! | `MOBEVOLVE_PROMPT_FILE` | a file holding the round prompt (Markdown; it ends with the instructions) |
+//! | `MOBEVOLVE_SYSTEM_FILE` | a file holding the system prompt |
+//! | `MOBEVOLVE_WORKTREE` | the absolute path of the worktree (also the current directory) |
+//! | `MOBEVOLVE_ROUND` | the round number |
+//! | `MOBEVOLVE_RUN` | the run id |
+//! | `MOBEVOLVE_PROPOSAL_FILE` | where to write the proposal: `<worktree>/.mobevolve/proposal.json` |
+//!
+//! The prompt files live in a temporary folder outside the worktree, removed afterwards. The
+//! change is whatever the command leaves edited in the worktree (it must not commit). If
+//! `.mobevolve/proposal.json` exists it is read for `{"target", "hypothesis", "rationale"}`
+//! (strings; a missing or unreadable file or field gives "unspecified") and then deleted.
+//! A non-zero exit status is a failure; so is leaving the worktree unchanged. A command still
+//! running at the timeout is killed with its whole process group; so is one whose round is
+//! cancelled (its future dropped). Standard output and error are captured, capped.
+//!
+//! Example: `claude -p "$(cat "$MOBEVOLVE_SYSTEM_FILE" "$MOBEVOLVE_PROMPT_FILE")"`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::contract::{Agent, AgentError, Change, Proposal, ProposalRequest, Workbench};
+use crate::diff_reply::UNSPECIFIED;
+
+/// Settings of the `command` agent.
+#[derive(Debug, Clone)]
+pub struct CommandConfig {
+    /// The command line, run with `sh -c`.
+    pub command: String,
+    pub timeout: Duration,
+    /// Bytes kept of standard output and of standard error each.
+    pub output_cap: usize,
+}
+
+impl CommandConfig {
+    /// 30-minute timeout, 64 KiB of output kept.
+    pub fn new(command: &str) -> CommandConfig {
+        CommandConfig {
+            command: command.to_string(),
+            timeout: Duration::from_secs(30 * 60),
+            output_cap: 64 << 10,
+        }
+    }
+}
+
+/// The `command` agent.
+pub struct CommandAgent {
+    config: CommandConfig,
+}
+
+impl CommandAgent {
+    pub fn new(config: CommandConfig) -> CommandAgent {
+        CommandAgent { config }
+    }
+}
+
+/// The proposal fields a command or a person may leave; missing ones are "unspecified".
+pub(crate) fn read_proposal_fields(text: &str) -> (String, String, String, Option<String>) {
+    let field = |v: &Value, k: &str| {
+        v[k].as_str()
+            .map(|s| s.trim().chars().take(4_000).collect::<String>())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| UNSPECIFIED.to_string())
+    };
+    if text.trim().is_empty() {
+        let u = || UNSPECIFIED.to_string();
+        return (u(), u(), u(), None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => (
+            field(&v, "target"),
+            field(&v, "hypothesis"),
+            field(&v, "rationale"),
+            (!v.is_object()).then(|| "the proposal is not a JSON object".to_string()),
+        ),
+        Err(e) => {
+            let u = || UNSPECIFIED.to_string();
+            (
+                u(),
+                u(),
+                u(),
+                Some(format!("the proposal is not valid JSON: {e}")),
+            )
+        }
+    }
+}
+
+/// Kills the process group on drop (timeout or cancellation), unless disarmed.
+struct GroupKiller {
+    pgid: Option<u32>,
+}
+
+impl GroupKiller {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pgid}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for GroupKiller {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads a stream to its end, keeping at most `cap` bytes.
+async fn read_capped<R: AsyncRead + Unpin>(mut stream: R, cap: usize) -> (Vec<u8>, usize) {
+    let mut kept = Vec::new();
+    let mut dropped = 0usize;
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len()).min(n);
+                kept.extend_from_slice(&buf[..room]);
+                dropped += n - room;
+            }
+        }
+    }
+    (kept, dropped)
+}
+
+fn shown((bytes, dropped): &(Vec<u8>, usize)) -> String {
+    let mut s = String::from_utf8_lossy(bytes).into_owned();
+    if *dropped > 0 {
+        s.push_str(&format!("\n[… {dropped} more bytes not kept]"));
+    }
+    s
+}
+
+fn temp_prompt_dir(req: &ProposalRequest) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!(
+        "mobevolve-command-{}-{}-{}-{nanos}",
+        req.run_id,
+        req.round,
+        std::process::id()
+    ))
+}
+
+/// Removes the prompt folder on every exit path.
+struct RemoveDir(PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn take_proposal_file(worktree: &Path) -> Option<String> {
+    let path = worktree.join(".mobevolve").join("proposal.json");
+    let text = std::fs::read(&path).ok()?;
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(worktree.join(".mobevolve")); // only if now empty
+    let cut = &text[..text.len().min(1 << 20)];
+    Some(String::from_utf8_lossy(cut).into_owned())
+}
+
+#[async_trait]
+impl Agent for CommandAgent {
+    fn name(&self) -> &str {
+        "command"
+    }
+
+    fn return_mode(&self) -> prompts::ReturnMode {
+        prompts::ReturnMode::Command
+    }
+
+    async fn propose(
+        &mut self,
+        req: &ProposalRequest,
+        bench: &dyn Workbench,
+    ) -> Result<Proposal, AgentError> {
+        let setup = |what: &str, e: std::io::Error| AgentError::Setup(format!("{what}: {e}"));
+        let dir = temp_prompt_dir(req);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| setup(&format!("cannot create {}", dir.display()), e))?;
+        let _cleanup = RemoveDir(dir.clone());
+        let prompt_file = dir.join("prompt.md");
+        let system_file = dir.join("system.md");
+        std::fs::write(&prompt_file, &req.round_prompt)
+            .map_err(|e| setup("cannot write the prompt file", e))?;
+        std::fs::write(&system_file, &req.system_prompt)
+            .map_err(|e| setup("cannot write the system file", e))?;
+        // A stale proposal from an earlier attempt must not be taken for this one.
+        let _ = take_proposal_file(&req.worktree);
+        let proposal_file = req.worktree.join(".mobevolve").join("proposal.json");
+
+        let started = Instant::now();
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(&self.config.command)
+            .current_dir(&req.worktree)
+            .env("MOBEVOLVE_PROMPT_FILE", &prompt_file)
+            .env("MOBEVOLVE_SYSTEM_FILE", &system_file)
+            .env("MOBEVOLVE_WORKTREE", &req.worktree)
+            .env("MOBEVOLVE_ROUND", req.round.to_string())
+            .env("MOBEVOLVE_RUN", req.run_id.to_string())
+            .env("MOBEVOLVE_PROPOSAL_FILE", &proposal_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                AgentError::Command(format!("cannot start `sh -c {}`: {e}", self.config.command))
+            })?;
+        let mut killer = GroupKiller { pgid: child.id() };
+        let cap = self.config.output_cap;
+        let stdout = tokio::spawn(read_capped(child.stdout.take().expect("piped"), cap));
+        let stderr = tokio::spawn(read_capped(child.stderr.take().expect("piped"), cap));
+
+        let status = match tokio::time::timeout(self.config.timeout, child.wait()).await {
+            Ok(Ok(status)) => Some(status),
+            Ok(Err(e)) => {
+                return Err(AgentError::Command(format!(
+                    "cannot wait for the command: {e}"
+                )))
+            }
+            Err(_) => None,
+        };
+        // Kill whatever is left of the group (children that outlived `sh`, or all on timeout).
+        killer.kill();
+        if status.is_none() {
+            let _ = child.wait().await;
+        }
+        let grace = Duration::from_secs(5);
+        let out = tokio::time::timeout(grace, stdout)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let err = tokio::time::timeout(grace, stderr)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let mut transcript = json!({
+            "command": self.config.command,
+            "duration_ms": started.elapsed().as_millis() as u64,
+            "exit_code": status.and_then(|s| s.code()),
+            "stdout": shown(&out),
+            "stderr": shown(&err),
+        });
+        let Some(status) = status else {
+            let _ = take_proposal_file(&req.worktree);
+            return Err(AgentError::Timeout(self.config.timeout));
+        };
+        let proposal_text = take_proposal_file(&req.worktree);
+        if !status.success() {
+            return Err(AgentError::Command(format!(
+                "`{}` exited with {status}; its standard error ends with: {}",
+                self.config.command,
+                tail(&shown(&err), 1_000)
+            )));
+        }
+        if bench.current_diff().trim().is_empty() {
+            return Err(AgentError::NoChange(
+                "the command finished without changing the worktree".into(),
+            ));
+        }
+        let (target, hypothesis, rationale, problem) =
+            read_proposal_fields(proposal_text.as_deref().unwrap_or(""));
+        transcript["proposal_file"] = json!(match (&proposal_text, &problem) {
+            (None, _) => "absent".to_string(),
+            (Some(_), Some(p)) => p.clone(),
+            (Some(_), None) => "read".to_string(),
+        });
+        Ok(Proposal {
+            agent: "command".into(),
+            model: None,
+            target,
+            hypothesis,
+            rationale,
+            change: Change::EditedWorktree,
+            steps: 1,
+            transcript,
+        })
+    }
+}
+
+fn tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}

@@ -1,0 +1,160 @@
+//! Every tunable constant of the generator, in one place.
+//!
+//! Contract (the evolution agent parses and edits this file with regexes): each tunable is
+//! one line `pub const UPPER_SNAKE: <f64|usize> = <literal>;`, preceded by doc lines saying
+//! what it controls, then `/// Range: <lo>..=<hi>` and `/// Targets: <diagnostic>, …`.
+//! Nothing else in the crate holds a behavioural number.
+
+// ---------------------------------------------------------------- 1. participation
+
+/// Width in years of the age bands whose participation rate (share of people leaving home
+/// at least once) is estimated within each segment.
+/// Range: 5..=40
+/// Targets: first_nonhome_hour_jsd, night_nonhome_count_jsd, slot_accuracy_error
+pub const PARTICIPATION_AGE_BAND_YEARS: usize = 10;
+
+/// Pseudo-count pulling an age band's participation rate towards its segment's rate
+/// (larger = trust the segment more, useful for thin bands).
+/// Range: 0.0..=200.0
+/// Targets: first_nonhome_hour_jsd, worst_segment_activity_jsd
+pub const PARTICIPATION_SHRINKAGE: f64 = 20.0;
+
+// ---------------------------------------------------------------- 2. retrieval
+
+/// How many of the most similar training routines a person chooses among.
+/// Range: 1..=100
+/// Targets: slot_accuracy_error, weighted_f1_error, pair_jsd, joint_accuracy_error
+pub const NEIGHBOURS_K: usize = 10;
+
+/// Location task: retrieval looks only among routines of people from the same home zone
+/// (and segment) when there are at least this many, else among the whole segment.
+/// Range: 1..=2000
+/// Targets: joint_accuracy_error, work_location_jsd, others_location_jsd, nonhome_distance_jsd
+pub const RETRIEVAL_MIN_POOL: usize = 50;
+
+/// Sharpness of the choice among the k neighbours: weight = exp(temperature × (similarity −
+/// best similarity)). 0 = uniform among the k; large = always the most similar.
+/// Range: 0.0..=20.0
+/// Targets: slot_accuracy_error, weighted_f1_error, hourly_activity_jsd_mean
+pub const SIMILARITY_TEMPERATURE: f64 = 4.0;
+
+/// Preference for routines that are typical of their segment (typicality = mean share of
+/// the segment doing the routine's activity at each hour, in 0..1): weight × exp(this ×
+/// typicality). Raises accuracy, lowers diversity.
+/// Range: 0.0..=20.0
+/// Targets: slot_accuracy_error, weighted_f1_error, travel_count_jsd, changed_pair_jsd
+pub const TYPICALITY_WEIGHT: f64 = 0.0;
+
+/// Preference for routines that agree with the other neighbours (consensus = mean share of
+/// the k neighbours doing the routine's activity at each hour, in 0..1): weight × exp(this
+/// × consensus). Picks central routines of similar people: raises accuracy, lowers diversity.
+/// Range: 0.0..=30.0
+/// Targets: slot_accuracy_error, weighted_f1_error, joint_accuracy_error, worst_segment_joint_accuracy_error
+pub const CONSENSUS_WEIGHT: f64 = 3.0;
+
+/// Similarity penalty for an age difference of `AGE_SCALE_YEARS` or more (linear below).
+/// Range: 0.0..=5.0
+/// Targets: student_school_count_jsd, slot_accuracy_error
+pub const SIMILARITY_WEIGHT_AGE: f64 = 1.0;
+
+/// Age difference (years) at which the age penalty saturates.
+/// Range: 5.0..=60.0
+/// Targets: student_school_count_jsd, slot_accuracy_error
+pub const AGE_SCALE_YEARS: f64 = 20.0;
+
+/// Similarity penalty for a different sex.
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, employed_others_count_jsd
+pub const SIMILARITY_WEIGHT_SEX: f64 = 0.5;
+
+/// Similarity penalty for a different work profile (labour status, full/part time,
+/// occupation, student level).
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, employed_travel_count_jsd, employed_changed_pair_jsd
+pub const SIMILARITY_WEIGHT_WORK: f64 = 3.0;
+
+/// Similarity penalty for a difference of `WORK_HOURS_SCALE` or more usual weekly work hours.
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, hourly_activity_jsd_mean, employed_others_count_jsd
+pub const SIMILARITY_WEIGHT_WORK_HOURS: f64 = 1.0;
+
+/// Weekly work-hour difference at which the work-hours penalty saturates.
+/// Range: 5.0..=60.0
+/// Targets: slot_accuracy_error
+pub const WORK_HOURS_SCALE: f64 = 20.0;
+
+/// Similarity penalty for a different diary day (day of week, holiday, season).
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, worst_segment_activity_jsd
+pub const SIMILARITY_WEIGHT_DAY: f64 = 0.5;
+
+/// Similarity penalty for a different household situation (children in the household).
+/// Range: 0.0..=5.0
+/// Targets: nonwork_others_count_jsd, slot_accuracy_error
+pub const SIMILARITY_WEIGHT_HOUSEHOLD: f64 = 0.3;
+
+/// Similarity penalty for a different income band.
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, nonhome_distance_jsd
+pub const SIMILARITY_WEIGHT_INCOME: f64 = 0.3;
+
+/// Similarity penalty for a different home zone (location task): routines of neighbours
+/// keep their real destinations.
+/// Range: 0.0..=5.0
+/// Targets: joint_accuracy_error, work_location_jsd, nonhome_distance_jsd
+pub const SIMILARITY_WEIGHT_HOME_ZONE: f64 = 3.0;
+
+/// Similarity penalty when a feature is known for only one of the two people (neutral:
+/// half a mismatch; unknown for both counts as a match).
+/// Range: 0.0..=1.0
+/// Targets: slot_accuracy_error
+pub const UNKNOWN_FEATURE_MISMATCH: f64 = 0.5;
+
+// ---------------------------------------------------------------- 3. adaptation
+
+/// Probability of shifting the whole away-from-home part of the day one hour earlier or later.
+/// Range: 0.0..=1.0
+/// Targets: first_nonhome_hour_jsd, hourly_activity_jsd_mean, slot_accuracy_error
+pub const SHIFT_PROBABILITY: f64 = 0.1;
+
+/// Probability of making the main Work/School block one hour longer or shorter (the rest
+/// of the day moves with its end).
+/// Range: 0.0..=1.0
+/// Targets: employed_others_count_jsd, hourly_activity_jsd_mean, slot_accuracy_error
+pub const STRETCH_PROBABILITY: f64 = 0.1;
+
+/// Probability that an away zone of a routine retrieved from someone living in another
+/// zone is re-drawn from the destination choice of the person's own home zone.
+/// Range: 0.0..=1.0
+/// Targets: joint_accuracy_error, work_location_jsd, others_location_jsd, nonhome_distance_jsd
+pub const ZONE_REDRAW_PROBABILITY: f64 = 0.0;
+
+/// Pseudo-count pulling P(zone | home zone, activity) towards the global P(zone | activity).
+/// Range: 0.0..=500.0
+/// Targets: work_location_jsd, others_location_jsd, work_distance_jsd
+pub const ZONE_CHOICE_SHRINKAGE: f64 = 5.0;
+
+// ---------------------------------------------------------------- 4. refinement
+
+/// First night slot (inclusive) of the evening part of the night where Work needs a night
+/// shift (slots NIGHT_EVENING_START..24 and 0..NIGHT_MORNING_END).
+/// Range: 18..=24
+/// Targets: night_work_count_jsd
+pub const NIGHT_EVENING_START: usize = 22;
+
+/// End slot (exclusive) of the early-morning part of the night.
+/// Range: 0..=8
+/// Targets: night_work_count_jsd
+pub const NIGHT_MORNING_END: usize = 6;
+
+/// A retrieved routine with at least this many night Work slots is a night shift, whose
+/// adapted night work is kept; otherwise Work moved into the night by adaptation is undone.
+/// Range: 1..=8
+/// Targets: night_work_count_jsd, night_nonhome_count_jsd
+pub const NIGHT_SHIFT_MIN_SLOTS: usize = 2;
+
+/// Probability of turning the last slot of a block into Travel when adaptation created a
+/// direct change between two different places (no Travel in between).
+/// Range: 0.0..=1.0
+/// Targets: travel_count_jsd, changed_pair_jsd, employed_travel_count_jsd
+pub const TRAVEL_INSERT_PROBABILITY: f64 = 0.5;

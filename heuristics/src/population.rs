@@ -1,0 +1,160 @@
+//! Generating whole populations: person seeds, parallel workers, streaming output.
+//!
+//! Person i's RNG is seeded from (seed, i) only, and workers take contiguous chunks whose
+//! results are put back in input order, so output is byte-identical for any thread count.
+
+use crate::generate_person_cached;
+use crate::retrieval::{mix, NeighbourCache};
+use crate::state::GeneratorState;
+use crate::trace::Trace;
+use mobility::{write_diaries, Diary, Person, PersonTable};
+use std::io::{self, Write};
+
+/// People generated per step by [`write_population`]: memory stays bounded by this.
+pub const STREAM_CHUNK: usize = 1 << 16;
+
+/// The RNG seed of the person at `index` in a run seeded with `seed`.
+pub fn person_seed(seed: u64, index: usize) -> u64 {
+    mix(seed ^ mix(index as u64))
+}
+
+/// Diaries for `persons`, in order.
+pub fn generate_all(
+    state: &GeneratorState,
+    persons: &[Person],
+    seed: u64,
+    threads: usize,
+) -> Vec<Diary> {
+    parallel_map(persons, threads, |index, person, cache| {
+        generate_person_cached(state, person, person_seed(seed, index), cache).0
+    })
+}
+
+/// Diaries and traces for `persons`, in order (same diaries as [`generate_all`]).
+pub fn generate_all_traced(
+    state: &GeneratorState,
+    persons: &[Person],
+    seed: u64,
+    threads: usize,
+) -> Vec<(Diary, Trace)> {
+    parallel_map(persons, threads, |index, person, cache| {
+        generate_person_cached(state, person, person_seed(seed, index), cache)
+    })
+}
+
+/// Streams the diaries CSV of `persons` to `out` (and, if given, one JSON trace per line to
+/// `traces`), [`STREAM_CHUNK`] people at a time. Same bytes as writing [`generate_all`].
+pub fn write_population(
+    state: &GeneratorState,
+    persons: &[Person],
+    seed: u64,
+    threads: usize,
+    mut out: impl Write,
+    mut traces: Option<&mut dyn Write>,
+) -> io::Result<()> {
+    let zones = state.has_locations().then_some(&state.zones);
+    let mut buffer = Vec::new();
+    let mut caches: Vec<NeighbourCache> = Vec::new();
+    if persons.is_empty() {
+        return write_diaries(out, std::iter::empty(), zones);
+    }
+    for (chunk_index, chunk) in persons.chunks(STREAM_CHUNK).enumerate() {
+        let offset = chunk_index * STREAM_CHUNK;
+        let results = parallel_map_with(chunk, threads, &mut caches, |i, person, cache| {
+            generate_person_cached(state, person, person_seed(seed, offset + i), cache)
+        });
+        buffer.clear();
+        let rows = chunk
+            .iter()
+            .zip(&results)
+            .map(|(p, (d, _))| (p.id.as_str(), d));
+        write_diaries(&mut buffer, rows, zones)?;
+        let body = if chunk_index == 0 {
+            &buffer[..]
+        } else {
+            // Every chunk after the first drops the header line.
+            let header_end = buffer.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            &buffer[header_end..]
+        };
+        out.write_all(body)?;
+        if let Some(t) = traces.as_deref_mut() {
+            for (person, (_, trace)) in chunk.iter().zip(&results) {
+                writeln!(t, "{}", trace.to_json(&person.id, state))?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// `f(index, person, cache)` for every person, on up to `threads` scoped threads.
+fn parallel_map<T: Send>(
+    persons: &[Person],
+    threads: usize,
+    f: impl Fn(usize, &Person, &mut NeighbourCache) -> T + Sync,
+) -> Vec<T> {
+    parallel_map_with(persons, threads, &mut Vec::new(), f)
+}
+
+/// [`parallel_map`] with one neighbour cache per thread kept in `caches` across calls.
+fn parallel_map_with<T: Send>(
+    persons: &[Person],
+    threads: usize,
+    caches: &mut Vec<NeighbourCache>,
+    f: impl Fn(usize, &Person, &mut NeighbourCache) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads.clamp(1, persons.len().max(1));
+    let chunk = persons.len().div_ceil(threads).max(1);
+    caches.resize_with(caches.len().max(threads), NeighbourCache::default);
+    let run = |start: usize, part: &[Person], cache: &mut NeighbourCache| {
+        part.iter()
+            .enumerate()
+            .map(|(i, p)| f(start + i, p, cache))
+            .collect::<Vec<T>>()
+    };
+    if threads == 1 {
+        return run(0, persons, &mut caches[0]);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = persons
+            .chunks(chunk)
+            .zip(caches.iter_mut())
+            .enumerate()
+            .map(|(c, (part, cache))| {
+                let run = &run;
+                scope.spawn(move || run(c * chunk, part, cache))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("generator worker panicked"))
+            .collect()
+    })
+}
+
+/// The persons of `table` with their features reordered to the training layout
+/// (`state.feature_names`); a column the table lacks is empty (unknown).
+pub fn align_features(state: &GeneratorState, table: &PersonTable) -> Vec<Person> {
+    if table.feature_names == state.feature_names {
+        return table.persons.clone();
+    }
+    let positions: Vec<Option<usize>> = state
+        .feature_names
+        .iter()
+        .map(|name| table.feature_index(name))
+        .collect();
+    table
+        .persons
+        .iter()
+        .map(|p| Person {
+            features: positions
+                .iter()
+                .map(|pos| {
+                    pos.and_then(|i| p.features.get(i))
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect(),
+            ..p.clone()
+        })
+        .collect()
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the memory crate on real SQLite files in temporary folders.
+//! The modules live in `tests/memory/` (one test binary for the crate).
+
+#[path = "memory/context.rs"]
+mod context;
+#[path = "memory/crash.rs"]
+mod crash;
+#[path = "memory/opening.rs"]
+mod opening;
+#[path = "memory/rounds.rs"]
+mod rounds;
+#[path = "memory/support.rs"]
+mod support;

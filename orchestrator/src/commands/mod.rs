@@ -1,0 +1,21 @@
+//! One module per subcommand.
+
+mod baseline;
+mod bench;
+mod data;
+mod evaluate;
+mod generate;
+
+use crate::cli::Command;
+use std::process::ExitCode;
+
+pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Data(cmd) => data::run(cmd),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Baseline(args) => baseline::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Bench(args) => bench::run(args),
+        other => anyhow::bail!("`{other:?}` is not available yet"),
+    }
+}

@@ -1,0 +1,154 @@
+//! Scoring a diaries file against a split: read it, check it, evaluate it. Shared by
+//! `orchestrator evaluate`, the baselines and the evolution loop.
+
+use anyhow::{bail, Context};
+use evaluator::{Evaluation, ValidityReport};
+use mobility::{Benchmark, DiaryTable, Split, SplitData};
+use serde::Serialize;
+use std::path::Path;
+
+/// What every evaluation reports (BENCHMARKS.md): the evaluation itself plus where it
+/// comes from.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct EvaluationReport {
+    pub benchmark: String,
+    pub split: String,
+    pub content_hash: String,
+    pub predictions: String,
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
+    pub validity: ValidityReport,
+}
+
+impl EvaluationReport {
+    pub fn to_table(&self) -> String {
+        let mut s = format!(
+            "benchmark {}  split {}  content {}\npredictions {}\n",
+            self.benchmark,
+            self.split,
+            short_hash(&self.content_hash),
+            self.predictions
+        );
+        s.push_str(&self.evaluation.to_table());
+        if !self.validity.is_valid() {
+            s.push_str("validity: INVALID slots were scored as the specification says:\n");
+            for v in &self.validity.violations {
+                s.push_str(&format!(
+                    "  {:?}: {} (e.g. {})\n",
+                    v.kind,
+                    v.count,
+                    v.examples.join("; ")
+                ));
+            }
+        } else {
+            s.push_str("validity: every check passed\n");
+        }
+        s
+    }
+}
+
+pub fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+/// The benchmark's content hash, from its manifest.
+pub fn content_hash(bench: &Benchmark) -> anyhow::Result<String> {
+    let path = bench.dir.join("manifest.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    manifest
+        .get("content_sha256")
+        .and_then(|h| h.as_str())
+        .map(str::to_string)
+        .with_context(|| format!("{}: field `content_sha256` is missing", path.display()))
+}
+
+/// Reads, checks and scores a diaries file against `split`.
+///
+/// Refuses (with the file, line and field) a file that cannot be read, has unknown
+/// labels, or whose people do not match the split. Slot-level violations (a Home away
+/// from the home zone, a zone outside the benchmark, …) are scored, not refused: they
+/// count in the invalid rate, as the specification says.
+pub fn score_file(
+    bench: &Benchmark,
+    split: &SplitData,
+    predictions: &Path,
+) -> anyhow::Result<EvaluationReport> {
+    let mut zones = bench.zones.clone();
+    let location = bench.task == mobility::Task::ActivityLocation;
+    let table = DiaryTable::read(predictions, location.then_some(&mut zones))
+        .map_err(anyhow::Error::new)
+        .context("the predictions file cannot be scored")?;
+    score_table(bench, split, &table, predictions.display().to_string())
+}
+
+/// As [`score_file`], for diaries already read.
+pub fn score_table(
+    bench: &Benchmark,
+    split: &SplitData,
+    table: &DiaryTable,
+    label: String,
+) -> anyhow::Result<EvaluationReport> {
+    let persons = split.people();
+    let validity = evaluator::check_validity(bench, persons, table);
+    if !validity.is_scorable() {
+        let problems: Vec<String> = validity
+            .violations
+            .iter()
+            .filter(|v| !v.kind.is_slot_level())
+            .map(|v| format!("{:?}: {} (e.g. {})", v.kind, v.count, v.examples.join("; ")))
+            .collect();
+        bail!(
+            "{label}: the diaries do not match the {} split of {} ({} people): {}",
+            split.split.name(),
+            bench.name,
+            persons.len(),
+            problems.join("; ")
+        );
+    }
+    let ids: Vec<&str> = persons.iter().map(|p| p.id.as_str()).collect();
+    let generated = table
+        .aligned_to(&ids)
+        .map_err(|m| anyhow::anyhow!("{label}: {m}"))?;
+    let evaluation = evaluator::evaluate(bench, persons, &split.diaries, &generated);
+    Ok(EvaluationReport {
+        benchmark: bench.name.clone(),
+        split: split.split.name().to_string(),
+        content_hash: content_hash(bench)?,
+        predictions: label,
+        evaluation,
+        validity,
+    })
+}
+
+/// Appends one line to `<benchmark>/test-reads.log`: every read of the test split is logged.
+pub fn log_test_read(bench: &Benchmark, what: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let path = bench.dir.join("test-reads.log");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot log the test-split read to {}", path.display()))?;
+    let when = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let args: Vec<String> = std::env::args().collect();
+    writeln!(file, "{when}\t{what}\t{}", args.join(" "))?;
+    tracing::warn!(benchmark = %bench.name, "test split read: {what} (logged to {})", path.display());
+    Ok(())
+}
+
+/// Reads a split, logging it when it is the test split.
+pub fn read_split_logged(bench: &Benchmark, split: Split, what: &str) -> anyhow::Result<SplitData> {
+    if split == Split::Test {
+        log_test_read(bench, what)?;
+    }
+    bench
+        .read_split(split)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("reading the {} split of {}", split.name(), bench.name))
+}

@@ -1,0 +1,98 @@
+//! The code → activity mapping of a config: exact codes, inclusive integer ranges
+//! (`"12-21"`), `""` for an empty field, and an optional default for every other code.
+
+use crate::config::ActivityCodes;
+use mobility::Activity;
+use std::collections::HashMap;
+
+/// A compiled [`ActivityCodes`].
+#[derive(Debug, Clone)]
+pub struct CodeMap {
+    exact: HashMap<String, Activity>,
+    ranges: Vec<(i64, i64, Activity)>,
+    default: Option<Activity>,
+}
+
+impl CodeMap {
+    pub fn new(codes: &ActivityCodes) -> Result<CodeMap, String> {
+        let mut map = CodeMap {
+            exact: HashMap::new(),
+            ranges: Vec::new(),
+            default: None,
+        };
+        let lists = [
+            (Activity::Home, &codes.home),
+            (Activity::Work, &codes.work),
+            (Activity::School, &codes.school),
+            (Activity::Others, &codes.others),
+            (Activity::Travel, &codes.travel),
+        ];
+        for (activity, list) in lists {
+            for entry in list {
+                let entry = entry.trim();
+                if let Some((lo, hi)) = parse_range(entry) {
+                    if lo > hi {
+                        return Err(format!("[activity_codes] range `{entry}` is empty"));
+                    }
+                    map.ranges.push((lo, hi, activity));
+                } else if let Some(prev) = map.exact.insert(entry.to_string(), activity) {
+                    if prev != activity {
+                        return Err(format!(
+                            "[activity_codes] code `{entry}` is listed under {prev} and {activity}"
+                        ));
+                    }
+                }
+            }
+        }
+        for (i, a) in map.ranges.iter().enumerate() {
+            for b in &map.ranges[..i] {
+                if a.0 <= b.1 && b.0 <= a.1 && a.2 != b.2 {
+                    return Err(format!(
+                        "[activity_codes] ranges {}-{} ({}) and {}-{} ({}) overlap",
+                        b.0, b.1, b.2, a.0, a.1, a.2
+                    ));
+                }
+            }
+        }
+        if let Some(d) = &codes.default {
+            map.default = Some(Activity::parse(d).ok_or_else(|| {
+                format!(
+                    "[activity_codes] default `{d}` is not Home, Work, School, Others or Travel"
+                )
+            })?);
+        }
+        Ok(map)
+    }
+
+    /// The activity of a code; `None` when the code is unknown and there is no default.
+    pub fn lookup(&self, code: &str) -> Option<Activity> {
+        let code = code.trim();
+        if let Some(&a) = self.exact.get(code) {
+            return Some(a);
+        }
+        if let Some(n) = integer_value(code) {
+            if let Some(&a) = self.exact.get(&n.to_string()) {
+                return Some(a);
+            }
+            if let Some(&(_, _, a)) = self.ranges.iter().find(|r| r.0 <= n && n <= r.1) {
+                return Some(a);
+            }
+        }
+        self.default
+    }
+}
+
+/// `"12-21"` → (12, 21); anything else → None.
+fn parse_range(entry: &str) -> Option<(i64, i64)> {
+    let (lo, hi) = entry.split_once('-')?;
+    Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+}
+
+/// An integer written as `12`, `+12` or `12.0`.
+pub fn integer_value(code: &str) -> Option<i64> {
+    if let Ok(n) = code.parse::<i64>() {
+        return Some(n);
+    }
+    let f: f64 = code.parse().ok()?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+}
