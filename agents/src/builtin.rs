@@ -14,6 +14,7 @@
 //!
 //! The search is deterministic: same source, ranking and history → same move.
 
+use crate::contract::{Agent, AgentError, Change, Proposal, ProposalRequest, Workbench};
 use serde::{Deserialize, Serialize};
 use similar::TextDiff;
 
@@ -192,7 +193,11 @@ pub fn plan_move(
     ranked: &[(String, f64)],
     history: &[PastMove],
 ) -> Option<PlannedMove> {
-    let total: f64 = ranked.iter().map(|(_, c)| c.max(0.0)).sum::<f64>().max(1e-12);
+    let total: f64 = ranked
+        .iter()
+        .map(|(_, c)| c.max(0.0))
+        .sum::<f64>()
+        .max(1e-12);
     let mut best: Option<PlannedMove> = None;
     for t in tunables {
         let evidence: Vec<(String, f64)> = ranked
@@ -200,7 +205,8 @@ pub fn plan_move(
             .filter(|(d, _)| t.targets.iter().any(|x| x == d))
             .map(|(d, c)| (d.clone(), *c))
             .collect();
-        let relevance = BASE_RELEVANCE + evidence.iter().map(|(_, c)| c.max(0.0)).sum::<f64>() / total;
+        let relevance =
+            BASE_RELEVANCE + evidence.iter().map(|(_, c)| c.max(0.0)).sum::<f64>() / total;
         for direction in [Direction::Up, Direction::Down] {
             let Some((step_fraction, memory_factor)) = move_memory(t, direction, history) else {
                 continue;
@@ -332,6 +338,89 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
+/// The built-in agent as an [`Agent`]: reads `params.rs` through the workbench, the
+/// ranking and its own history from [`ProposalRequest::context`], and proposes one move.
+#[derive(Debug, Default)]
+pub struct BuiltinAgent;
+
+/// What the orchestrator puts in [`ProposalRequest::context`] for the built-in agent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BuiltinContext {
+    pub ranked_diagnostics: Vec<(String, f64)>,
+    pub builtin_history: Vec<PastMove>,
+}
+
+#[async_trait::async_trait]
+impl Agent for BuiltinAgent {
+    fn name(&self) -> &str {
+        "builtin"
+    }
+
+    fn return_mode(&self) -> prompts::ReturnMode {
+        prompts::ReturnMode::Diff
+    }
+
+    async fn propose(
+        &mut self,
+        req: &ProposalRequest,
+        bench: &dyn Workbench,
+    ) -> Result<Proposal, AgentError> {
+        let context: BuiltinContext = serde_json::from_value(req.context.clone()).map_err(|e| {
+            AgentError::Setup(format!("the built-in agent's context is malformed: {e}"))
+        })?;
+        let source = bench
+            .read_file(PARAMS_PATH)
+            .map_err(|e| AgentError::Setup(format!("cannot read {PARAMS_PATH}: {e}")))?;
+        let tunables = parse_tunables(&source);
+        if tunables.is_empty() {
+            return Err(AgentError::NoChange(format!(
+                "{PARAMS_PATH} documents no tunable constant (`/// Range: lo..=hi` lines)"
+            )));
+        }
+        let planned = plan_move(
+            &tunables,
+            &context.ranked_diagnostics,
+            &context.builtin_history,
+        )
+        .ok_or_else(|| {
+            AgentError::NoChange("every documented move of params.rs is exhausted".into())
+        })?;
+        let new = rewrite(&source, &planned).ok_or_else(|| {
+            AgentError::Protocol(format!(
+                "could not rewrite {} in {PARAMS_PATH}",
+                planned.tunable
+            ))
+        })?;
+        let summary = tunables
+            .iter()
+            .find(|t| t.name == planned.tunable)
+            .map(|t| t.summary.clone())
+            .unwrap_or_default();
+        let target = planned
+            .evidence
+            .first()
+            .map(|(d, _)| d.clone())
+            .unwrap_or_else(|| "Score".to_string());
+        Ok(Proposal {
+            agent: "builtin".into(),
+            model: None,
+            target,
+            hypothesis: planned.hypothesis(),
+            rationale: format!(
+                "Built-in search (no LLM): {} — {summary} Chosen because its Targets carry {:.1}% of the Score's attributed error, \
+                 damped by earlier failed moves; step {:.1}% of its range.",
+                planned.tunable,
+                100.0 * planned.evidence.iter().map(|(_, c)| c).sum::<f64>()
+                    / context.ranked_diagnostics.iter().map(|(_, c)| c.max(0.0)).sum::<f64>().max(1e-12),
+                planned.step_fraction * 100.0
+            ),
+            change: Change::Diff(unified_diff(PARAMS_PATH, &source, &new)),
+            steps: 1,
+            transcript: serde_json::json!({ "builtin_move": planned }),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,8 +456,14 @@ pub const SLOT_COUNT: usize = 24;
         assert_eq!(t[0].name, "RETRIEVAL_TOP_K");
         assert!(t[0].integer);
         assert_eq!((t[0].value, t[0].lo, t[0].hi), (10.0, 1.0, 50.0));
-        assert_eq!(t[1].targets, vec!["hourly_activity_jsd_mean", "first_nonhome_hour_jsd"]);
-        assert_eq!(t[1].summary, "Probability of shifting an activity block by one hour.");
+        assert_eq!(
+            t[1].targets,
+            vec!["hourly_activity_jsd_mean", "first_nonhome_hour_jsd"]
+        );
+        assert_eq!(
+            t[1].summary,
+            "Probability of shifting an activity block by one hour."
+        );
     }
 
     #[test]
@@ -378,7 +473,10 @@ pub const SLOT_COUNT: usize = 24;
         assert_eq!(m.tunable, "SHIFT_PROBABILITY");
         assert_eq!(m.direction, Direction::Up);
         assert!((m.to - 0.275).abs() < 1e-9, "{}", m.to);
-        assert_eq!(m.evidence, vec![("hourly_activity_jsd_mean".to_string(), 0.30)]);
+        assert_eq!(
+            m.evidence,
+            vec![("hourly_activity_jsd_mean".to_string(), 0.30)]
+        );
     }
 
     #[test]
@@ -393,7 +491,10 @@ pub const SLOT_COUNT: usize = 24;
         };
         // After the up move failed, the down move of the same constant comes next.
         let m = plan_move(&t, &ranked(), &[fail(1, Direction::Up, 0.15)]).unwrap();
-        assert_eq!((m.tunable.as_str(), m.direction), ("SHIFT_PROBABILITY", Direction::Down));
+        assert_eq!(
+            (m.tunable.as_str(), m.direction),
+            ("SHIFT_PROBABILITY", Direction::Down)
+        );
         // After both failed once, the next most relevant constant gets its turn …
         let mut h = vec![fail(1, Direction::Up, 0.15), fail(2, Direction::Down, 0.15)];
         let m = plan_move(&t, &ranked(), &h).unwrap();
@@ -432,7 +533,10 @@ pub const SLOT_COUNT: usize = 24;
             accepted: true,
         }];
         let m = plan_move(&t, &ranked(), &h).unwrap();
-        assert_eq!((m.tunable.as_str(), m.direction), ("SHIFT_PROBABILITY", Direction::Down));
+        assert_eq!(
+            (m.tunable.as_str(), m.direction),
+            ("SHIFT_PROBABILITY", Direction::Down)
+        );
         assert!((m.to - 0.25).abs() < 1e-9);
     }
 
@@ -461,9 +565,21 @@ pub const SLOT_COUNT: usize = 24;
         assert!(new.contains("pub const SHIFT_PROBABILITY: f64 = 0.275;"));
         assert_eq!(parse_tunables(&new)[1].value, 0.275);
         let diff = unified_diff(PARAMS_PATH, PARAMS, &new);
-        assert!(diff.starts_with("--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@"));
-        assert_eq!(diff.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count(), 1);
-        assert_eq!(diff.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count(), 1);
+        assert!(
+            diff.starts_with("--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@")
+        );
+        assert_eq!(
+            diff.lines()
+                .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            diff.lines()
+                .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+                .count(),
+            1
+        );
         assert!(m.hypothesis().contains("from 0.2 to 0.275"));
     }
 }

@@ -19,6 +19,10 @@ pub struct ProposalRequest {
     pub round_prompt: String,
     /// Absolute path of the candidate git worktree (already reset to the parent commit).
     pub worktree: PathBuf,
+    /// Structured evidence for agents that do not read prose (the built-in search):
+    /// `{"ranked_diagnostics": [[name, contribution], …], "builtin_history": [PastMove, …]}`.
+    /// LLM agents ignore it; it never enters a request hash.
+    pub context: serde_json::Value,
 }
 
 /// What an agent proposes: one change, with the failure mode it targets and why.

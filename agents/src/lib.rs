@@ -11,6 +11,7 @@
 //! over a [`Workbench`] implemented by the orchestrator.
 
 pub mod budget;
+pub mod builtin;
 pub mod call_store;
 pub mod command_agent;
 pub mod contract;
@@ -21,6 +22,7 @@ pub mod transport;
 pub mod worktree_tools;
 
 pub use budget::{Budget, BudgetLimits, SharedBudget};
+pub use builtin::{BuiltinAgent, BuiltinContext, PastMove, PlannedMove};
 pub use call_store::{request_hash, LlmCallRecord, LlmCallStore, MemoryCallStore, StoredCall};
 
 pub use contract::{

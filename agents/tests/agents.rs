@@ -431,6 +431,7 @@ mod openai {
             system_prompt: "You improve the generator.".into(),
             round_prompt: "# Round 3\nMake K bigger.".into(),
             worktree: bench.root.clone(),
+            context: serde_json::Value::Null,
         }
     }
 
@@ -992,6 +993,7 @@ mod command {
             system_prompt: "SYSTEM PROMPT".into(),
             round_prompt: "ROUND PROMPT".into(),
             worktree: bench.root.clone(),
+            context: serde_json::Value::Null,
         }
     }
 
@@ -1118,6 +1120,7 @@ mod inbox {
             system_prompt: "SYSTEM".into(),
             round_prompt: "ROUND".into(),
             worktree: bench.root.clone(),
+            context: serde_json::Value::Null,
         }
     }
 

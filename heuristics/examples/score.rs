@@ -2,9 +2,8 @@
 //!
 //! `cargo run --release -p heuristics --example score -- [BENCH_ROOT] [SEED]`
 //! BENCH_ROOT (default `out/bench`) holds `atus-2014/` and/or `santiago-2012/`. Prints each
-//! benchmark's diagnostics table, then one summary line per benchmark and generator (the
-//! heuristics and the four classic baselines, same seed). `--quiet` skips the tables;
-//! `--no-baselines` scores the heuristics only.
+//! benchmark's diagnostics table, then one summary line per benchmark. `--quiet` skips the
+//! tables. (The comparison with the classic baselines is the orchestrator's job.)
 
 use heuristics::population::align_features;
 use heuristics::{generate_all, GeneratorState};
@@ -13,7 +12,6 @@ use std::path::PathBuf;
 
 fn main() {
     let quiet = std::env::args().any(|a| a == "--quiet");
-    let with_baselines = !std::env::args().any(|a| a == "--no-baselines");
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let root = PathBuf::from(args.next().unwrap_or_else(|| "out/bench".into()));
     let seed: u64 = args
@@ -40,22 +38,11 @@ fn main() {
         if !quiet {
             println!("== {name} (val, seed {seed})\n{}", evaluation.to_table());
         }
-        let line = |generator: &str, e: &evaluator::Evaluation| {
-            format!(
-                "{name:<14} {generator:<10} Score {:.4} = Individual {:.4} + Distribution {:.4} + Behavior {:.4}",
-                e.score, e.individual, e.distribution, e.behavior
-            )
-        };
-        summary.push(line("heuristics", &evaluation));
-        for kind in baselines::BaselineKind::ALL
-            .into_iter()
-            .filter(|_| with_baselines)
-        {
-            let baseline = baselines::Baseline::fit(kind, &bench, &train);
-            let diaries = baseline.generate(val.people(), seed);
-            let e = evaluator::evaluate(&bench, val.people(), &val.diaries, &diaries);
-            summary.push(line(kind.name(), &e));
-        }
+        let e = &evaluation;
+        summary.push(format!(
+            "{name:<14} heuristics Score {:.4} = Individual {:.4} + Distribution {:.4} + Behavior {:.4}",
+            e.score, e.individual, e.distribution, e.behavior
+        ));
     }
     for line in summary {
         println!("{line}");

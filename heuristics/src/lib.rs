@@ -12,6 +12,9 @@
 //! Every tunable number lives in [`params`]; [`trace`] records what each decision did;
 //! [`population`] runs many people on several threads, byte-identically for any thread count.
 //!
+//! Library use (doc tests are off to keep each evolution round's test build small; this
+//! code runs in the test `real_data::both_tasks_end_to_end_are_valid_and_realistic`):
+//!
 //! ```no_run
 //! use mobility::{Benchmark, Split};
 //! let bench = Benchmark::open(std::path::Path::new("out/bench/atus-2014")).unwrap();

@@ -52,6 +52,14 @@ pub const TYPICALITY_WEIGHT: f64 = 0.0;
 /// Targets: slot_accuracy_error, weighted_f1_error, joint_accuracy_error, worst_segment_joint_accuracy_error
 pub const CONSENSUS_WEIGHT: f64 = 3.0;
 
+/// Location task: preference for routines that agree with the other neighbours on activity
+/// AND zone together (zone consensus = mean share of the k neighbours at the routine's
+/// activity and zone at each hour, in 0..1): weight × exp(this × zone consensus). Picks
+/// routines whose places are typical of similar people.
+/// Range: 0.0..=30.0
+/// Targets: joint_accuracy_error, joint_weighted_f1_error, worst_segment_joint_accuracy_error, work_location_jsd
+pub const ZONE_CONSENSUS_WEIGHT: f64 = 3.0;
+
 /// Similarity penalty for an age difference of `AGE_SCALE_YEARS` or more (linear below).
 /// Range: 0.0..=5.0
 /// Targets: student_school_count_jsd, slot_accuracy_error

@@ -6,13 +6,22 @@
 //! (0 = identical profile, more negative = less alike) from age, sex, work profile, work
 //! hours, diary day, household, income and home zone; the [`NEIGHBOURS_K`] most similar are
 //! kept, and one is drawn with weight exp(temperature × (similarity − best) + typicality
-//! weight × typicality + consensus weight × consensus), where consensus is how much the
-//! routine agrees hour by hour with the other neighbours (a real, central routine).
+//! weight × typicality + consensus weight × consensus + zone consensus weight × zone
+//! consensus), where consensus is how much the routine agrees hour by hour with the other
+//! neighbours (a real, central routine) and zone consensus the same on activity and zone
+//! together (location task).
+//!
+//! Finding the k most similar is the generator's hot spot, so pools are pre-sorted into
+//! groups of equal [`GroupKey`] (work, sex, day, home zone), each sorted by age; the search
+//! skips groups and age ranges whose penalty alone is already worse than the k-th best. It
+//! returns exactly what scoring every candidate would ([`neighbours_full_scan`], checked by
+//! the tests): when changing [`similarity`], keep [`group_penalty`] and [`age_penalty`]
+//! lower bounds of it.
 
 use crate::features::{Profile, Role, UNKNOWN};
 use crate::params::*;
-use crate::state::GeneratorState;
-use mobility::SLOTS;
+use crate::state::{CandidateGroup, CandidatePool, GeneratorState};
+use mobility::{Activity, Loc, SLOTS};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +36,10 @@ pub struct Neighbour {
     /// How much the routine agrees with the other neighbours: the mean over hours of the
     /// share of the neighbours doing its activity at that hour (0..1).
     pub consensus: f64,
+    /// Location task: how much it agrees with the other neighbours on activity and zone
+    /// together (mean over hours of the share at the same activity and zone; 0 without
+    /// zones).
+    pub zone_consensus: f64,
 }
 
 /// What the retrieval decision did.
@@ -43,36 +56,52 @@ pub struct Retrieved {
 }
 
 /// Similarity of two profiles: minus the weighted sum of feature mismatches.
+///
+/// Invariant used by the search in [`neighbours`]: the penalty is at least the
+/// [`group_penalty`] of the candidate's [`GroupKey`] plus its [`age_penalty`] (every term
+/// is non-negative).
 pub fn similarity(target: &Profile, candidate: &Profile) -> f64 {
-    let number_gap = |a: u16, b: u16, scale: f64| {
-        if a == UNKNOWN && b == UNKNOWN {
-            0.0
-        } else if a == UNKNOWN || b == UNKNOWN {
-            UNKNOWN_FEATURE_MISMATCH
-        } else {
-            (f64::from(a.abs_diff(b)) / scale).min(1.0)
-        }
-    };
-    let mut penalty = SIMILARITY_WEIGHT_AGE
-        * number_gap(target.age, candidate.age, AGE_SCALE_YEARS)
+    let mut penalty = age_penalty(target.age, candidate.age)
         + SIMILARITY_WEIGHT_WORK_HOURS
             * number_gap(target.work_hours, candidate.work_hours, WORK_HOURS_SCALE);
     for (role, (&a, &b)) in Role::ALL
         .into_iter()
         .zip(target.codes.iter().zip(&candidate.codes))
     {
-        let mismatch = match (a, b) {
-            (0, 0) => 0.0,
-            (0, _) | (_, 0) => UNKNOWN_FEATURE_MISMATCH,
-            _ if a == b => 0.0,
-            _ => 1.0,
-        };
-        penalty += role_weight(role) * mismatch;
+        penalty += role_weight(role) * code_mismatch(a, b);
     }
     if target.home_zone != candidate.home_zone {
         penalty += SIMILARITY_WEIGHT_HOME_ZONE;
     }
     -penalty
+}
+
+/// The age part of the similarity penalty; grows with the age gap.
+pub fn age_penalty(target_age: u16, candidate_age: u16) -> f64 {
+    SIMILARITY_WEIGHT_AGE * number_gap(target_age, candidate_age, AGE_SCALE_YEARS)
+}
+
+/// Gap between two numbers relative to `scale`, capped at 1; [`UNKNOWN_FEATURE_MISMATCH`]
+/// when only one is known.
+fn number_gap(a: u16, b: u16, scale: f64) -> f64 {
+    if a == UNKNOWN && b == UNKNOWN {
+        0.0
+    } else if a == UNKNOWN || b == UNKNOWN {
+        UNKNOWN_FEATURE_MISMATCH
+    } else {
+        (f64::from(a.abs_diff(b)) / scale).min(1.0)
+    }
+}
+
+/// 0 for equal codes (or both unknown), [`UNKNOWN_FEATURE_MISMATCH`] when one is unknown,
+/// else 1.
+fn code_mismatch(a: u32, b: u32) -> f64 {
+    match (a, b) {
+        (0, 0) => 0.0,
+        (0, _) | (_, 0) => UNKNOWN_FEATURE_MISMATCH,
+        _ if a == b => 0.0,
+        _ => 1.0,
+    }
 }
 
 fn role_weight(role: Role) -> f64 {
@@ -85,47 +114,209 @@ fn role_weight(role: Role) -> f64 {
     }
 }
 
+/// The features candidates are grouped by in a pool (heavy similarity weights, few
+/// values): a whole group can be skipped when its [`group_penalty`] alone is worse than the
+/// k-th best candidate found so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupKey {
+    /// Work profile code.
+    pub work: u32,
+    /// Sex code.
+    pub sex: u32,
+    /// Diary day code.
+    pub day: u32,
+    /// Home zone (location task).
+    pub home_zone: Option<Loc>,
+}
+
+impl GroupKey {
+    /// The group of a candidate.
+    pub fn of(profile: &Profile) -> GroupKey {
+        GroupKey {
+            work: profile.code(Role::Work),
+            sex: profile.code(Role::Sex),
+            day: profile.code(Role::Day),
+            home_zone: profile.home_zone,
+        }
+    }
+}
+
+/// The part of the similarity penalty (minus [`similarity`]) fixed by the group: a lower
+/// bound of the penalty of every candidate in it. Must follow [`similarity`].
+pub fn group_penalty(target: &Profile, key: &GroupKey) -> f64 {
+    let mut penalty = role_weight(Role::Sex) * code_mismatch(target.code(Role::Sex), key.sex)
+        + role_weight(Role::Work) * code_mismatch(target.code(Role::Work), key.work)
+        + role_weight(Role::Day) * code_mismatch(target.code(Role::Day), key.day);
+    if target.home_zone != key.home_zone {
+        penalty += SIMILARITY_WEIGHT_HOME_ZONE;
+    }
+    penalty
+}
+
+/// Slack on the group bound so rounding can never skip a group that holds a neighbour
+/// (skipping less is always safe). Not a behavioural tunable.
+const GROUP_BOUND_SLACK: f64 = 1e-9;
+
 /// The [`NEIGHBOURS_K`] routines of the candidate pool (see
 /// [`GeneratorState::candidate_pool`]) most similar to `profile`, best
 /// first. Ties are broken by a hash of (profile, routine) so equal candidates share the
 /// top places fairly yet deterministically.
+///
+/// Same result as scoring every candidate ([`neighbours_full_scan`]), but faster: groups are
+/// visited from the smallest [`group_penalty`] up, the search stops at the first group
+/// whose bound is worse than the k-th best so far, and within a group (sorted by age) it
+/// walks away from the person's age only while group and age penalty could still qualify.
 pub fn neighbours(state: &GeneratorState, profile: &Profile) -> Vec<Neighbour> {
     let Some(pool) = state.candidate_pool(profile) else {
         return Vec::new();
     };
-    let salt = profile_hash(profile);
-    let k = NEIGHBOURS_K.max(1);
-    // The best k so far, best first, as (similarity, tie-break hash, routine).
-    let mut scored: Vec<(f64, u64, u32)> = Vec::with_capacity(k + 1);
-    let better = |a: &(f64, u64, u32), b: &(f64, u64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    for (candidate, &i) in pool.profiles.iter().zip(&pool.routines) {
-        let sim = similarity(profile, candidate);
-        if scored.len() == k && sim < scored[k - 1].0 {
-            continue;
+    let mut groups: Vec<(f64, &CandidateGroup)> = pool
+        .groups
+        .iter()
+        .map(|group| (group_penalty(profile, &group.key), group))
+        .collect();
+    groups.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best = MostSimilar::new(NEIGHBOURS_K, profile);
+    for (bound, group) in groups {
+        if best.rules_out(-bound + GROUP_BOUND_SLACK) {
+            break;
         }
-        let entry = (sim, mix(salt ^ u64::from(i)), i);
-        let at = scored.partition_point(|x| better(x, &entry).is_lt());
-        if at < k {
-            scored.insert(at, entry);
-            scored.truncate(k);
+        scan_group(&mut best, profile, pool, group, bound);
+    }
+    with_consensus(state, best)
+}
+
+/// Offers the candidates of one group (sorted by age, unknown ages last) that could still
+/// enter: upwards from the person's age, then downwards, each until the group bound plus
+/// the age penalty rules the next one out (it only grows further away).
+fn scan_group(
+    best: &mut MostSimilar,
+    profile: &Profile,
+    pool: &CandidatePool,
+    group: &CandidateGroup,
+    bound: f64,
+) {
+    let first = group.start as usize;
+    let members = &pool.profiles[first..group.end as usize];
+    let offer = |best: &mut MostSimilar, i: usize| {
+        best.offer(similarity(profile, &members[i]), pool.routines[first + i]);
+    };
+    let ruled_out = |best: &MostSimilar, age: u16| {
+        best.rules_out(-(bound + age_penalty(profile.age, age)) + GROUP_BOUND_SLACK)
+    };
+    // Offers candidate i unless its age rules it out; `false` ends a walk.
+    let offer_if_possible = |best: &mut MostSimilar, i: usize| {
+        let possible = !ruled_out(best, members[i].age);
+        if possible {
+            offer(best, i);
+        }
+        possible
+    };
+    let known = members.partition_point(|m| m.age != UNKNOWN);
+    if profile.age == UNKNOWN {
+        // Every known age is equally far: no order to exploit.
+        (0..known).for_each(|i| offer(best, i));
+    } else {
+        let pivot = members[..known].partition_point(|m| m.age < profile.age);
+        (pivot..known).all(|i| offer_if_possible(best, i));
+        (0..pivot).rev().all(|i| offer_if_possible(best, i));
+    }
+    if known < members.len() && !ruled_out(best, UNKNOWN) {
+        (known..members.len()).for_each(|i| offer(best, i));
+    }
+}
+
+/// [`neighbours`] by scoring every candidate of the pool (the reference the grouped
+/// search must equal; used by tests).
+pub fn neighbours_full_scan(state: &GeneratorState, profile: &Profile) -> Vec<Neighbour> {
+    let Some(pool) = state.candidate_pool(profile) else {
+        return Vec::new();
+    };
+    let mut best = MostSimilar::new(NEIGHBOURS_K, profile);
+    for (candidate, &routine) in pool.profiles.iter().zip(&pool.routines) {
+        best.offer(similarity(profile, candidate), routine);
+    }
+    with_consensus(state, best)
+}
+
+/// The best k candidates offered so far, best first, as (similarity, tie-break hash,
+/// routine): a sorted insertion array, cheap because few candidates beat the k-th.
+struct MostSimilar {
+    k: usize,
+    salt: u64,
+    best: Vec<(f64, u64, u32)>,
+}
+
+impl MostSimilar {
+    fn new(k: usize, profile: &Profile) -> MostSimilar {
+        let k = k.max(1);
+        MostSimilar {
+            k,
+            salt: profile_hash(profile),
+            best: Vec::with_capacity(k + 1),
         }
     }
+
+    /// Whether no candidate with similarity below `similarity` can enter any more.
+    fn rules_out(&self, similarity: f64) -> bool {
+        self.best.len() == self.k && similarity < self.best[self.k - 1].0
+    }
+
+    fn offer(&mut self, similarity: f64, routine: u32) {
+        if self.rules_out(similarity) {
+            return;
+        }
+        let entry = (similarity, mix(self.salt ^ u64::from(routine)), routine);
+        let ranks_before = |a: &(f64, u64, u32)| entry.0.total_cmp(&a.0).then(a.1.cmp(&entry.1));
+        let at = self.best.partition_point(|x| ranks_before(x).is_lt());
+        if at < self.k {
+            self.best.insert(at, entry);
+            self.best.truncate(self.k);
+        }
+    }
+}
+
+/// The chosen candidates as [`Neighbour`]s, with their consensus.
+fn with_consensus(state: &GeneratorState, chosen: MostSimilar) -> Vec<Neighbour> {
+    let chosen = chosen.best;
     let diary = |routine: u32| &state.routines[routine as usize].diary;
     let mut hourly = [[0.0f64; 5]; SLOTS];
-    for &(_, _, routine) in &scored {
+    for &(_, _, routine) in &chosen {
         for (hour, activity) in diary(routine).activities.iter().enumerate() {
-            hourly[hour][activity.index()] += 1.0 / scored.len() as f64;
+            hourly[hour][activity.index()] += 1.0 / chosen.len() as f64;
         }
     }
-    scored
-        .into_iter()
-        .map(|(similarity, _, routine)| Neighbour {
+    // Location task: each neighbour's (activity, zone) at each hour, and for each the share
+    // of neighbours (itself included) at the same activity and zone, hour by hour.
+    let places: Vec<[(Activity, Loc); SLOTS]> = chosen
+        .iter()
+        .filter_map(|&(_, _, routine)| {
+            let d = diary(routine);
+            let zones = d.locations.as_ref()?;
+            Some(std::array::from_fn(|h| (d.activities[h], zones[h])))
+        })
+        .collect();
+    let zone_consensus = |i: usize| {
+        let Some(mine) = places.get(i) else {
+            return 0.0;
+        };
+        let agreeing: usize = places
+            .iter()
+            .map(|other| (0..SLOTS).filter(|&h| other[h] == mine[h]).count())
+            .sum();
+        agreeing as f64 / (places.len() * SLOTS) as f64
+    };
+    chosen
+        .iter()
+        .enumerate()
+        .map(|(i, &(similarity, _, routine))| Neighbour {
             routine,
             similarity,
             consensus: (0..SLOTS)
                 .map(|h| hourly[h][diary(routine).activities[h].index()])
                 .sum::<f64>()
                 / SLOTS as f64,
+            zone_consensus: zone_consensus(i),
         })
         .collect()
 }
@@ -141,7 +332,8 @@ pub fn choose(
         let typicality = state.routines[n.routine as usize].typicality;
         (SIMILARITY_TEMPERATURE * (n.similarity - best)
             + TYPICALITY_WEIGHT * typicality
-            + CONSENSUS_WEIGHT * n.consensus)
+            + CONSENSUS_WEIGHT * n.consensus
+            + ZONE_CONSENSUS_WEIGHT * n.zone_consensus)
             .exp()
     };
     let total: f64 = neighbours.iter().map(weight).sum();

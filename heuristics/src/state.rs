@@ -7,6 +7,7 @@ use crate::destinations::DestinationChoice;
 use crate::features::{FeatureColumns, Profile};
 use crate::params::RETRIEVAL_MIN_POOL;
 use crate::participation::ParticipationRates;
+use crate::retrieval::GroupKey;
 use mobility::{Activity, Benchmark, Diary, Loc, Segment, SplitData, Task, ZoneTable, SLOTS};
 use std::collections::HashMap;
 
@@ -40,13 +41,49 @@ pub fn is_mobile(diary: &Diary) -> bool {
 pub type PoolKey = (Segment, Option<Loc>);
 
 /// Candidate routines for retrieval, with their owners' profiles stored contiguously so the
-/// similarity scan stays in cache.
+/// similarity scan stays in cache, sorted into groups of equal [`GroupKey`] so retrieval
+/// can skip whole groups that cannot hold a neighbour.
 #[derive(Debug, Clone, Default)]
 pub struct CandidatePool {
-    /// Indices into `GeneratorState::routines`.
+    /// Indices into `GeneratorState::routines`, group by group.
     pub routines: Vec<u32>,
     /// The owners' profiles, aligned with `routines`.
     pub profiles: Vec<Profile>,
+    /// The groups: each key with its range in `routines` and `profiles`.
+    pub groups: Vec<CandidateGroup>,
+}
+
+/// A run of candidates of a pool sharing one [`GroupKey`], sorted by age (unknown last).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CandidateGroup {
+    /// What the candidates share.
+    pub key: GroupKey,
+    /// First candidate (index into the pool's `routines`).
+    pub start: u32,
+    /// One past the last candidate.
+    pub end: u32,
+}
+
+impl CandidatePool {
+    /// A pool of `members` (routine index, owner's profile), grouped by [`GroupKey`].
+    fn grouped(mut members: Vec<(u32, Profile)>) -> CandidatePool {
+        members.sort_by_key(|(routine, profile)| (GroupKey::of(profile), profile.age, *routine));
+        let mut pool = CandidatePool::default();
+        for (i, (routine, profile)) in members.into_iter().enumerate() {
+            let key = GroupKey::of(&profile);
+            match pool.groups.last_mut() {
+                Some(group) if group.key == key => group.end += 1,
+                _ => pool.groups.push(CandidateGroup {
+                    key,
+                    start: i as u32,
+                    end: i as u32 + 1,
+                }),
+            }
+            pool.routines.push(routine);
+            pool.profiles.push(profile);
+        }
+        pool
+    }
 }
 
 /// Share of each activity at each hour, per segment: `[segment][hour][activity]`.
@@ -91,7 +128,7 @@ impl GeneratorState {
                 typicality: typicality(diary, &hourly[person.segment().index()]),
             })
             .collect();
-        let mut pools: HashMap<PoolKey, CandidatePool> = HashMap::new();
+        let mut members: HashMap<PoolKey, Vec<(u32, Profile)>> = HashMap::new();
         for (i, routine) in routines.iter().enumerate().filter(|(_, r)| r.is_mobile()) {
             let segment = routine.profile.segment;
             let home = routine
@@ -99,14 +136,19 @@ impl GeneratorState {
                 .home_zone
                 .filter(|_| bench.task == Task::ActivityLocation);
             for key in [(segment, None), (segment, home)] {
-                let pool = pools.entry(key).or_default();
-                pool.routines.push(i as u32);
-                pool.profiles.push(routine.profile);
+                members
+                    .entry(key)
+                    .or_default()
+                    .push((i as u32, routine.profile));
                 if home.is_none() {
                     break;
                 }
             }
         }
+        let pools = members
+            .into_iter()
+            .map(|(key, members)| (key, CandidatePool::grouped(members)))
+            .collect();
         let participation = ParticipationRates::build(&routines);
         let destinations = (bench.task == Task::ActivityLocation)
             .then(|| DestinationChoice::build(&routines, &bench.zones));

@@ -120,8 +120,10 @@ mod decisions {
     use super::fixtures::*;
     use heuristics::adaptation::{adapt, FILLED};
     use heuristics::refinement::{is_night, refine};
-    use heuristics::{generate_person, retrieval};
-    use mobility::{Activity, DayType, Group, Loc, Task, SLOTS};
+    use heuristics::{generate_person, retrieval, GeneratorState};
+    use mobility::{
+        Activity, DayType, Group, Loc, Person, PersonTable, Split, SplitData, Task, SLOTS,
+    };
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
@@ -171,6 +173,66 @@ mod decisions {
             .all(|w| w[0].similarity >= w[1].similarity));
         let older = person("t", Group::Employed, DayType::Weekday, 80, "male");
         assert!(retrieval::similarity(&profile(&older), &state.routines[2].profile) < 0.0);
+    }
+
+    #[test]
+    fn grouped_retrieval_equals_the_full_scan() {
+        // 400 employed weekday people: ages 18..80 or unknown, two sexes or unknown, two
+        // big home zones and a small one (whose people search the whole segment), two
+        // diaries; targets of every kind, including unknown age.
+        let ages = |i: usize| match i % 13 {
+            0 => String::new(),
+            r => (18 + (i * 7 + r) % 62).to_string(),
+        };
+        let sexes = ["female", "male", ""];
+        let zone = |i: usize| match i % 20 {
+            7 => SHOP,
+            r if r % 2 == 0 => HOME,
+            _ => OFFICE,
+        };
+        let people = |n: usize, prefix: &str, shift: usize| -> Vec<Person> {
+            (0..n)
+                .map(|i| Person {
+                    id: format!("{prefix}{i}"),
+                    household_id: format!("{prefix}{i}"),
+                    group: Group::Employed,
+                    day_type: DayType::Weekday,
+                    home_zone: Some(zone(i + shift)),
+                    features: vec![ages(i + shift), sexes[(i + shift) % 3].into()],
+                })
+                .collect()
+        };
+        let persons = people(400, "p", 0);
+        let train = SplitData {
+            split: Split::Train,
+            diaries: (0..persons.len())
+                .map(|i| diary([COMMUTER, SHOPPER][i % 2], true))
+                .collect(),
+            persons: PersonTable {
+                feature_names: feature_names(),
+                persons,
+            },
+        };
+        let state = GeneratorState::build(&bench(Task::ActivityLocation), &train);
+        let mut whole_segment_searches = 0;
+        for target in people(120, "t", 1) {
+            let p = profile(&target);
+            let pool = state.candidate_pool(&p).unwrap();
+            assert!(pool.groups.len() >= 3, "the case must have several groups");
+            whole_segment_searches +=
+                usize::from(pool.groups.iter().any(|g| g.key.home_zone != p.home_zone));
+            let grouped = retrieval::neighbours(&state, &p);
+            assert_eq!(grouped.len(), heuristics::params::NEIGHBOURS_K);
+            assert_eq!(
+                grouped,
+                retrieval::neighbours_full_scan(&state, &p),
+                "{target:?}"
+            );
+        }
+        assert!(
+            whole_segment_searches > 0,
+            "the small home zone must search the segment"
+        );
     }
 
     #[test]
@@ -400,12 +462,47 @@ mod determinism {
     }
 }
 
+mod rollout_cli {
+    //! The `rollout` binary's command line (no data needed).
+    use std::process::Command;
+
+    fn rollout(args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_rollout"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn help_prints_the_usage_and_succeeds() {
+        for flag in ["--help", "-h"] {
+            let out = rollout(&[flag]);
+            assert!(out.status.success(), "{flag}: {:?}", out.status);
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.starts_with("usage: rollout --bench <DIR>"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_arguments_exit_2_with_the_usage() {
+        for args in [&["--frobnicate"][..], &["--bench", "x", "--seed", "1"]] {
+            let out = rollout(args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let text = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                text.starts_with("rollout: ") && text.contains("usage: rollout"),
+                "{text}"
+            );
+        }
+    }
+}
+
 mod real_data {
     //! Both tasks end to end on the real benchmarks: from `MOBEVOLVE_BENCH` if set, else
     //! prepared into a temporary folder with `survey` from `MOBEVOLVE_DATA` or
     //! `<workspace>/../shared/data`. The test split is never read.
     use heuristics::population::align_features;
-    use heuristics::{generate_all, GeneratorState};
+    use heuristics::{generate_all, retrieval, GeneratorState};
     use mobility::{Benchmark, DiaryTable, Split, Task};
     use std::path::PathBuf;
 
@@ -441,6 +538,16 @@ mod real_data {
         let val = bench.read_split(Split::Val).unwrap();
         let state = GeneratorState::build(bench, &train);
         let persons = align_features(&state, &val.persons);
+        for person in &persons {
+            let profile = state.columns.profile(person);
+            assert_eq!(
+                retrieval::neighbours(&state, &profile),
+                retrieval::neighbours_full_scan(&state, &profile),
+                "{}: grouped retrieval differs from the full scan for {}",
+                bench.name,
+                person.id
+            );
+        }
         let generated = generate_all(&state, &persons, 11, 2);
         assert_eq!(generated.len(), val.persons.persons.len());
         let table = DiaryTable {
@@ -475,6 +582,17 @@ mod real_data {
         println!("{}: {}", bench.name, evaluation.score);
     }
 
+    /// The example of the crate documentation (src/lib.rs), verbatim but for the folder.
+    fn crate_doc_example(dir: &std::path::Path) {
+        use mobility::{Benchmark, Split};
+        let bench = Benchmark::open(dir).unwrap();
+        let train = bench.read_split(Split::Train).unwrap();
+        let state = heuristics::GeneratorState::build(&bench, &train);
+        let val = bench.persons(Split::Val).unwrap();
+        let diaries = heuristics::generate_all(&state, &val.persons, 42, 2);
+        assert_eq!(diaries.len(), val.persons.len());
+    }
+
     #[test]
     fn both_tasks_end_to_end_are_valid_and_realistic() {
         let Some((root, cleanup)) = bench_root() else {
@@ -486,6 +604,7 @@ mod real_data {
         let santiago = Benchmark::open(&root.join("santiago-2012")).unwrap();
         assert_eq!(santiago.task, Task::ActivityLocation);
         check(&santiago);
+        crate_doc_example(&root.join("atus-2014"));
         if let Some(dir) = cleanup {
             std::fs::remove_dir_all(dir).unwrap();
         }

@@ -15,6 +15,8 @@
 //!   restarted process which phase to redo.
 //! - Queries for the loop: [`Memory::evolution_context`], [`Memory::trajectory`],
 //!   [`Memory::round_record`], [`Memory::totals`], [`Memory::list_runs`].
+//! - Reads of the test split are logged with [`Memory::record_final_evaluation`] (no run
+//!   lock needed) and listed by [`Memory::final_evaluations`].
 //! - LLM calls are stored by [`request_hash`] so a resumed run replays instead of paying.
 //!
 //! Only this crate touches SQLite; no sqlx type appears in its API except as an error source.
@@ -23,6 +25,7 @@ mod clock;
 mod database;
 mod error;
 mod evolution_context;
+mod final_evaluation;
 mod history;
 mod llm_cache;
 mod phase;
@@ -36,6 +39,7 @@ pub use error::MemoryError;
 pub use evolution_context::{
     failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialSummary,
 };
+pub use final_evaluation::FinalEvaluation;
 pub use history::{LlmCallInfo, RoundRecord, Totals, TrajectoryPoint};
 pub use llm_cache::{canonical_json, request_hash, LlmCall, StoredResponse};
 pub use phase::{Phase, PhaseState};

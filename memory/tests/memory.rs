@@ -5,6 +5,8 @@
 mod context;
 #[path = "memory/crash.rs"]
 mod crash;
+#[path = "memory/final_evaluations.rs"]
+mod final_evaluations;
 #[path = "memory/opening.rs"]
 mod opening;
 #[path = "memory/rounds.rs"]

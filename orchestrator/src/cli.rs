@@ -53,21 +53,21 @@ pub enum DataCommand {
 #[derive(Args, Debug)]
 pub struct DataDirArg {
     /// Folder holding the real surveys.
-    #[arg(long = "data", env = paths::DATA_ENV, default_value = paths::DEFAULT_DATA_DIR)]
+    #[arg(id = "data_dir", long = "data", env = paths::DATA_ENV, default_value = paths::DEFAULT_DATA_DIR)]
     pub dir: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchDirArg {
     /// Folder holding the prepared benchmarks.
-    #[arg(long = "bench", env = paths::BENCH_ENV, default_value = paths::DEFAULT_BENCH_DIR)]
+    #[arg(id = "bench_dir", long = "bench", env = paths::BENCH_ENV, default_value = paths::DEFAULT_BENCH_DIR)]
     pub dir: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct RunsDirArg {
     /// Folder holding the runs database and one folder per run.
-    #[arg(long = "runs", env = paths::RUNS_ENV, default_value = paths::DEFAULT_RUNS_DIR)]
+    #[arg(id = "runs_dir", long = "runs", env = paths::RUNS_ENV, default_value = paths::DEFAULT_RUNS_DIR)]
     pub dir: PathBuf,
 }
 

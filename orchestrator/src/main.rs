@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod evolution;
 mod paths;
 mod scoring;
 

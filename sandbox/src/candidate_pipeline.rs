@@ -433,7 +433,7 @@ impl Sandbox {
         Ok(Ok(f.elapsed))
     }
 
-    /// Runs `cargo test --release -p heuristics` with `MOBEVOLVE_BENCH` set to `bench_root`.
+    /// Runs `cargo test --release -p heuristics --lib --bins --tests` with `MOBEVOLVE_BENCH` set to `bench_root`.
     pub fn test(
         &self,
         run: &RunRepo,
@@ -461,6 +461,11 @@ impl Sandbox {
                     "--locked",
                     "-p",
                     "heuristics",
+                    // Unit, binary and integration tests; not examples or doc tests,
+                    // which guard nothing and would double the build of every round.
+                    "--lib",
+                    "--bins",
+                    "--tests",
                 ]
                 .map(String::from)
                 .to_vec(),

@@ -591,6 +591,68 @@ impl RunRepo {
         Ok(())
     }
 
+    /// Moves a candidate that was verified but not promoted (its Score did not beat the
+    /// parent's) from `refs/mobevolve/candidates/<name>` to `refs/mobevolve/rejected/<name>`,
+    /// with `reason` in the reflog. Returns the kept commit; idempotent.
+    pub fn reject_scored(&self, name: &str, reason: &str) -> Result<String, SandboxError> {
+        check_name(name)?;
+        let cand_ref = format!("refs/mobevolve/candidates/{name}");
+        let rejected_ref = format!("refs/mobevolve/rejected/{name}");
+        let Some(commit) = self.ref_target(&cand_ref)? else {
+            return self
+                .ref_target(&rejected_ref)?
+                .ok_or_else(|| SandboxError::Setup(format!("no candidate `{name}`")));
+        };
+        let oid = Oid::from_str(&commit).map_err(SandboxError::git("oid"))?;
+        self.repo
+            .reference(&rejected_ref, oid, true, &format!("rejected: {reason}"))
+            .map_err(SandboxError::git(format!("writing {rejected_ref}")))?;
+        self.repo
+            .find_reference(&cand_ref)
+            .and_then(|mut r| r.delete())
+            .map_err(SandboxError::git("deleting the candidate ref"))?;
+        Ok(commit)
+    }
+
+    /// The text of `path` at `commit` (`None` when absent, binary or a symlink).
+    pub fn read_file_at(&self, commit: &str, path: &str) -> Result<Option<String>, SandboxError> {
+        let (_, tree) = self.commit_tree(commit)?;
+        Ok(self.file_at(&tree, path))
+    }
+
+    /// Every file under `prefix` (a folder, e.g. `heuristics/`) at `commit`, as
+    /// (repository path, bytes), symlinks excluded.
+    pub fn files_at(
+        &self,
+        commit: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
+        let (_, tree) = self.commit_tree(commit)?;
+        let mut out = Vec::new();
+        let mut failure = None;
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            let path = format!("{dir}{}", entry.name().unwrap_or(""));
+            if entry.kind() == Some(ObjectType::Blob)
+                && entry.filemode() != 0o120000
+                && path.starts_with(prefix)
+            {
+                match self.repo.find_blob(entry.id()) {
+                    Ok(blob) => out.push((path, blob.content().to_vec())),
+                    Err(e) => {
+                        failure = Some(e);
+                        return git2::TreeWalkResult::Abort;
+                    }
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(SandboxError::git("walking the tree"))?;
+        if let Some(e) = failure {
+            return Err(SandboxError::git("reading a blob")(e));
+        }
+        Ok(out)
+    }
+
     /// The unified diff of `commit` against its first parent (empty parent for the root).
     pub fn diff_of(&self, commit: &str) -> Result<String, SandboxError> {
         let (c, tree) = self.commit_tree(commit)?;

@@ -128,6 +128,6 @@ impl fmt::Display for PrepareSummary {
         for (name, n) in &m.diagnostics {
             writeln!(f, "  {n:>6} {name}")?;
         }
-        write!(f, "  content sha256 {}", m.content_sha256)
+        writeln!(f, "  content sha256 {}", m.content_sha256)
     }
 }

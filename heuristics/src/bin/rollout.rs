@@ -9,7 +9,8 @@
 //! persons CSV in the prepared format). The diaries CSV goes to `--out` (`-` = stdout) in
 //! the order of the persons file; `--traces` writes one JSON object per person and line.
 //! Same seed, data and code give the same bytes whatever `--threads` (default: all cores).
-//! Exit code 0 on success, 2 on bad arguments, 1 on unreadable or invalid input.
+//! `--help` prints the usage. Exit code 0 on success (and for `--help`), 2 on bad
+//! arguments, 1 on unreadable or invalid input.
 
 use heuristics::population::align_features;
 use heuristics::{write_population, GeneratorState};
@@ -27,6 +28,14 @@ enum Targets {
     File(PathBuf),
 }
 
+/// What the command line asks for.
+enum Command {
+    /// Print the usage and exit 0.
+    Help,
+    /// Generate.
+    Run(Args),
+}
+
 struct Args {
     bench: PathBuf,
     targets: Targets,
@@ -36,7 +45,7 @@ struct Args {
     threads: usize,
 }
 
-fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
+fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Command, String> {
     let (mut bench, mut split, mut persons, mut seed, mut out, mut traces, mut threads) =
         (None, None, None, None, None, None, None);
     while let Some(flag) = argv.next() {
@@ -68,7 +77,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
                         .ok_or(format!("--threads: `{v}` is not a positive integer"))?,
                 );
             }
-            "-h" | "--help" => return Err(String::new()),
+            "-h" | "--help" => return Ok(Command::Help),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -77,7 +86,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         (None, Some(p)) => Targets::File(p),
         _ => return Err("give exactly one of --split and --persons".into()),
     };
-    Ok(Args {
+    Ok(Command::Run(Args {
         bench: bench.ok_or("--bench is required")?,
         targets,
         seed: seed.ok_or("--seed is required")?,
@@ -85,7 +94,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         traces,
         threads: threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-    })
+    }))
 }
 
 fn run(args: Args) -> Result<(), String> {
@@ -135,12 +144,13 @@ fn run(args: Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
+        Ok(Command::Run(args)) => args,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("rollout: {message}");
-            }
-            eprintln!("{USAGE}");
+            eprintln!("rollout: {message}\n{USAGE}");
             return ExitCode::from(2);
         }
     };

@@ -56,6 +56,7 @@ fn expected_tables() -> Vec<String> {
     [
         "_sqlx_migrations",
         "attribution_records",
+        "final_evaluations",
         "llm_calls",
         "proposals",
         "round_phases",

@@ -5,6 +5,7 @@ mod bench;
 mod data;
 mod evaluate;
 mod generate;
+mod run;
 
 use crate::cli::Command;
 use std::process::ExitCode;
@@ -16,6 +17,8 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Baseline(args) => baseline::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Resume(args) => run::resume(args),
         other => anyhow::bail!("`{other:?}` is not available yet"),
     }
 }

@@ -115,7 +115,10 @@ mod tests {
             max_group_regression: None,
         };
         let parent = s(2.0, 1.0, 0.5, 0.5);
-        assert!(rule.decide(&parent, &s(1.98, 1.0, 0.48, 0.5), true).accepted);
+        assert!(
+            rule.decide(&parent, &s(1.98, 1.0, 0.48, 0.5), true)
+                .accepted
+        );
         let within = rule.decide(&parent, &s(1.995, 1.0, 0.495, 0.5), true);
         assert!(!within.accepted && within.reason.contains("within the noise floor"));
         let worse = rule.decide(&parent, &s(2.1, 1.0, 0.6, 0.5), true);
@@ -139,7 +142,11 @@ mod tests {
             max_group_regression: Some(0.05),
         };
         let d = rule.decide(&s(2.0, 1.0, 0.5, 0.5), &s(1.8, 0.7, 0.6, 0.5), true);
-        assert!(!d.accepted && d.reason.starts_with("Distribution worsened"), "{}", d.reason);
+        assert!(
+            !d.accepted && d.reason.starts_with("Distribution worsened"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]

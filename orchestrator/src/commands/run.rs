@@ -1,0 +1,114 @@
+//! `orchestrator run` and `orchestrator resume`: start, continue and drive evolution runs.
+
+use crate::cli::{ResumeArgs, RunArgs};
+use crate::evolution::run::{database_path, DriveEnd, Run};
+use crate::evolution::settings::RunSettings;
+use memory::{Memory, RunStatus};
+use std::process::ExitCode;
+
+pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
+    // Candidate processes run in other root folders: every path they get is absolute.
+    args.bench.dir = std::path::absolute(&args.bench.dir)?;
+    args.runs.dir = std::path::absolute(&args.runs.dir)?;
+    runtime()?.block_on(async move {
+        let settings = RunSettings::from_args(&args)?;
+        let resumable = if args.new {
+            None
+        } else {
+            latest_interrupted(&args.runs.dir, &settings).await?
+        };
+        let mut run = match resumable {
+            Some(id) => {
+                eprintln!(
+                    "continuing interrupted run {id} ({} with the {} agent); pass --new to start a fresh run",
+                    settings.benchmark,
+                    settings.agent.name()
+                );
+                let mut run = Run::reopen(id, &args.bench.dir, &args.runs.dir).await?;
+                run.settings.rounds = run.settings.rounds.max(args.rounds);
+                run
+            }
+            None => Run::create(settings, &args.bench.dir, &args.runs.dir).await?,
+        };
+        finish(drive(&mut run).await?, &run)
+    })
+}
+
+pub fn resume(mut args: ResumeArgs) -> anyhow::Result<ExitCode> {
+    args.bench.dir = std::path::absolute(&args.bench.dir)?;
+    args.runs.dir = std::path::absolute(&args.runs.dir)?;
+    runtime()?.block_on(async move {
+        let mut run = Run::reopen(args.run, &args.bench.dir, &args.runs.dir).await?;
+        if let Some(rounds) = args.rounds {
+            run.settings.rounds = rounds;
+        }
+        finish(drive(&mut run).await?, &run)
+    })
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+async fn drive(run: &mut Run) -> anyhow::Result<DriveEnd> {
+    // A resumed run may have been extended: keep the settings file in step.
+    crate::evolution::evaluations::write_atomic(
+        &run.dir.join("settings.json"),
+        serde_json::to_string_pretty(&run.settings)?.as_bytes(),
+    )?;
+    run.drive().await
+}
+
+fn finish(end: DriveEnd, run: &Run) -> anyhow::Result<ExitCode> {
+    match end {
+        DriveEnd::Finished => {
+            eprintln!(
+                "run {} finished {} rounds; see `orchestrator report {}`",
+                run.id, run.settings.rounds, run.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DriveEnd::Interrupted => {
+            eprintln!(
+                "run {} stopped; continue with `orchestrator resume {}`",
+                run.id, run.id
+            );
+            Ok(ExitCode::from(130))
+        }
+        DriveEnd::BudgetExhausted(why) => {
+            eprintln!("run {} stopped: the LLM budget is spent ({why})", run.id);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The most recent run of the same benchmark and agent that did not finish and that no
+/// process is driving.
+async fn latest_interrupted(
+    runs_root: &std::path::Path,
+    settings: &RunSettings,
+) -> anyhow::Result<Option<i64>> {
+    let db = database_path(runs_root);
+    if !db.is_file() {
+        return Ok(None);
+    }
+    let memory = Memory::open(&db).await?;
+    let mut runs = memory.list_runs().await?;
+    runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+    for summary in runs {
+        if summary.config.benchmark != settings.benchmark
+            || summary.config.agent != settings.agent.name()
+            || !matches!(summary.status, RunStatus::Active | RunStatus::Stopped)
+        {
+            continue;
+        }
+        if let Ok(lock) = memory.lock_run(summary.id).await {
+            memory.release_run(lock).await?;
+            return Ok(Some(summary.id));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,74 @@
+//! Builds the configured agent (and its LLM budget) from the run's frozen settings.
+
+use crate::evolution::llm_store::MemoryLlmStore;
+use crate::evolution::run::shared_budget;
+use crate::evolution::settings::AgentSettings;
+use agents::{
+    Agent, BudgetLimits, BuiltinAgent, CommandAgent, CommandConfig, InboxAgent, InboxConfig,
+    OpenAiAgent, OpenAiConfig, OpenAiMode, SharedBudget,
+};
+use memory::{Memory, RunLock};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn make_agent(
+    settings: &AgentSettings,
+    memory: Arc<Memory>,
+    lock: Arc<RunLock>,
+    spent: (f64, u64),
+    templates: prompts::Templates,
+) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
+    Ok(match settings {
+        AgentSettings::Builtin => (Box::new(BuiltinAgent), None),
+        AgentSettings::Openai {
+            base_url,
+            model,
+            tools,
+            max_steps,
+            max_repairs,
+            price_in,
+            price_out,
+            budget_usd,
+            max_tokens,
+            llm_timeout_secs,
+        } => {
+            let mut config = OpenAiConfig::new(base_url, model);
+            config.mode = if *tools {
+                OpenAiMode::Tools
+            } else {
+                OpenAiMode::Diff
+            };
+            config.max_steps = *max_steps;
+            config.max_repairs = *max_repairs;
+            config.price_in_per_mtok = *price_in;
+            config.price_out_per_mtok = *price_out;
+            config.call_timeout = Duration::from_secs(*llm_timeout_secs);
+            config.templates = templates;
+            let budget = shared_budget(
+                BudgetLimits {
+                    max_usd: *budget_usd,
+                    max_tokens: *max_tokens,
+                },
+                spent.0,
+                spent.1,
+            );
+            let store = Arc::new(MemoryLlmStore { memory, lock });
+            let agent = OpenAiAgent::new(config, budget.clone(), store)?;
+            (Box::new(agent), Some(budget))
+        }
+        AgentSettings::Command {
+            command,
+            timeout_secs,
+        } => {
+            let mut config = CommandConfig::new(command);
+            config.timeout = Duration::from_secs(*timeout_secs);
+            (Box::new(CommandAgent::new(config)), None)
+        }
+        AgentSettings::Inbox { dir, timeout_secs } => {
+            let mut config = InboxConfig::new(dir);
+            config.timeout = Some(Duration::from_secs(*timeout_secs));
+            config.templates = templates;
+            (Box::new(InboxAgent::new(config)), None)
+        }
+    })
+}

@@ -1,0 +1,327 @@
+//! A run's lifecycle: create it (snapshot the workspace into the run repository, record
+//! the frozen configuration), reopen it for resuming (refusing changed data), and drive
+//! its rounds until the target is reached, the budget is spent, or the user interrupts.
+
+use crate::evolution::agent_factory;
+use crate::evolution::evaluations::EvaluationStore;
+use crate::evolution::round;
+use crate::evolution::settings::RunSettings;
+use crate::paths;
+use crate::scoring;
+use agents::{Agent, Budget, BudgetLimits, SharedBudget};
+use anyhow::{bail, Context};
+use memory::{Budgets, Memory, RunConfig, RunLock, RunStatus};
+use mobility::{Benchmark, Split, SplitData};
+use sandbox::{RunRepo, Sandbox, SandboxConfig};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The database of every run under a runs folder.
+pub fn database_path(runs_root: &Path) -> PathBuf {
+    runs_root.join("mobevolve.sqlite")
+}
+
+pub fn run_dir(runs_root: &Path, id: i64) -> PathBuf {
+    runs_root.join(format!("run-{id}"))
+}
+
+/// The source workspace a new run snapshots: the one this binary was built from.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the orchestrator crate sits in the workspace")
+        .to_path_buf()
+}
+
+/// Everything a round needs, opened once per process.
+pub struct Run {
+    pub id: i64,
+    pub settings: RunSettings,
+    pub dir: PathBuf,
+    pub memory: Arc<Memory>,
+    pub lock: Arc<RunLock>,
+    pub repo: Arc<Mutex<RunRepo>>,
+    pub sandbox: Arc<Sandbox>,
+    pub bench: Benchmark,
+    pub val: SplitData,
+    /// `MOBEVOLVE_BENCH` for candidate tests: every prepared benchmark, without `test/`.
+    pub view_root: PathBuf,
+    /// The run's benchmark inside the view (what candidate rollouts read).
+    pub view: PathBuf,
+    pub store: EvaluationStore,
+    pub templates: prompts::Templates,
+    pub agent: Box<dyn Agent>,
+    pub budget: Option<SharedBudget>,
+    pub interrupted: Arc<AtomicBool>,
+}
+
+/// How a `drive` ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriveEnd {
+    Finished,
+    Interrupted,
+    BudgetExhausted(String),
+}
+
+impl Run {
+    /// Starts a new run: snapshot, configuration, view of the benchmarks.
+    pub async fn create(
+        settings: RunSettings,
+        bench_root: &Path,
+        runs_root: &Path,
+    ) -> anyhow::Result<Run> {
+        let bench = Benchmark::open(&paths::benchmark_dir(bench_root, &settings.benchmark)?)?;
+        let content_hash = scoring::content_hash(&bench)?;
+        std::fs::create_dir_all(runs_root)
+            .with_context(|| format!("cannot create {}", runs_root.display()))?;
+        let memory = Memory::open(database_path(runs_root)).await?;
+        let staging = runs_root.join(format!(
+            ".new-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_nanos()
+        ));
+        let initial_commit = {
+            let repo = RunRepo::init(&staging, &workspace_root())?;
+            repo.main_head()?
+        };
+        let config = RunConfig {
+            benchmark: settings.benchmark.clone(),
+            benchmark_hash: content_hash.clone(),
+            evaluator_version: evaluator::EVALUATOR_VERSION.to_string(),
+            agent: settings.agent.name().to_string(),
+            model: settings.agent.model(),
+            seeds: settings.noise_seed_list(),
+            acceptance_rule: settings.rule_text(),
+            budgets: Budgets {
+                max_rounds: Some(settings.rounds),
+                max_tokens: match &settings.agent {
+                    crate::evolution::settings::AgentSettings::Openai { max_tokens, .. } => {
+                        *max_tokens
+                    }
+                    _ => None,
+                },
+                max_cost_usd: match &settings.agent {
+                    crate::evolution::settings::AgentSettings::Openai { budget_usd, .. } => {
+                        *budget_usd
+                    }
+                    _ => None,
+                },
+                max_wall_secs: None,
+            },
+            initial_commit,
+        };
+        let lock = memory.create_run(&config).await?;
+        let dir = run_dir(runs_root, lock.run());
+        std::fs::rename(&staging, &dir)
+            .with_context(|| format!("moving {} to {}", staging.display(), dir.display()))?;
+        crate::evolution::evaluations::write_atomic(
+            &dir.join("settings.json"),
+            serde_json::to_string_pretty(&settings)?.as_bytes(),
+        )?;
+        make_view(bench_root, &dir.join("bench-view"))?;
+        eprintln!(
+            "run {} created: {} with the {} agent, {} rounds, folder {}",
+            lock.run(),
+            settings.benchmark,
+            settings.agent.name(),
+            settings.rounds,
+            dir.display()
+        );
+        Run::assemble(memory, lock, settings, dir, bench, content_hash).await
+    }
+
+    /// Reopens run `id` for driving (refused while another process drives it, or when the
+    /// benchmark's content changed since the run started).
+    pub async fn reopen(id: i64, bench_root: &Path, runs_root: &Path) -> anyhow::Result<Run> {
+        let db = database_path(runs_root);
+        if !db.is_file() {
+            bail!(
+                "no runs database at {} (start a run with `orchestrator run`)",
+                db.display()
+            );
+        }
+        let memory = Memory::open(&db).await?;
+        let config = memory.run_config(id).await?;
+        let lock = memory.lock_run(id).await?;
+        let dir = run_dir(runs_root, id);
+        let settings_path = dir.join("settings.json");
+        let settings: RunSettings = serde_json::from_str(
+            &std::fs::read_to_string(&settings_path)
+                .with_context(|| format!("run {id}: cannot read {}", settings_path.display()))?,
+        )
+        .with_context(|| format!("run {id}: {} is not valid", settings_path.display()))?;
+        let bench = Benchmark::open(&paths::benchmark_dir(bench_root, &config.benchmark)?)?;
+        let content_hash = scoring::content_hash(&bench)?;
+        if content_hash != config.benchmark_hash {
+            bail!(
+                "run {id} cannot continue: the benchmark {} changed since the run started \
+                 (content hash was {}, is now {}). The data, the splits and the evaluator are frozen \
+                 during a run; restore the original prepared benchmark or start a new run",
+                config.benchmark,
+                scoring::short_hash(&config.benchmark_hash),
+                scoring::short_hash(&content_hash)
+            );
+        }
+        if config.evaluator_version != evaluator::EVALUATOR_VERSION {
+            bail!(
+                "run {id} was scored by evaluator {} but this binary has evaluator {}; the evaluator \
+                 is frozen during a run",
+                config.evaluator_version,
+                evaluator::EVALUATOR_VERSION
+            );
+        }
+        let view_root = dir.join("bench-view");
+        if !view_root
+            .join(&config.benchmark)
+            .join("manifest.json")
+            .is_file()
+        {
+            make_view(bench_root, &view_root)?;
+        }
+        Run::assemble(memory, lock, settings, dir, bench, content_hash).await
+    }
+
+    async fn assemble(
+        memory: Memory,
+        lock: RunLock,
+        settings: RunSettings,
+        dir: PathBuf,
+        bench: Benchmark,
+        content_hash: String,
+    ) -> anyhow::Result<Run> {
+        let repo = RunRepo::open(&dir)?;
+        let stale = repo.cleanup_stale_worktrees()?;
+        if !stale.is_empty() {
+            tracing::info!("removed stale worktrees: {}", stale.join(", "));
+        }
+        let sandbox = Sandbox::new(SandboxConfig::default())?;
+        tracing::info!("candidate isolation: {}", sandbox.isolation().describe());
+        let val = bench.read_split(Split::Val)?;
+        let memory = Arc::new(memory);
+        let lock = Arc::new(lock);
+        let templates = match &settings.prompts_dir {
+            Some(d) => prompts::Templates::from_dir(d)?,
+            None => prompts::Templates::builtin(),
+        };
+        let spent = memory.totals(lock.run()).await?;
+        let (agent, budget) = agent_factory::make_agent(
+            &settings.agent,
+            memory.clone(),
+            lock.clone(),
+            (spent.cost_usd, spent.tokens_in + spent.tokens_out),
+            templates.clone(),
+        )?;
+        let view_root = dir.join("bench-view");
+        Ok(Run {
+            id: lock.run(),
+            view: view_root.join(&settings.benchmark),
+            view_root,
+            store: EvaluationStore::new(&dir, &content_hash),
+            settings,
+            dir,
+            memory,
+            lock,
+            repo: Arc::new(Mutex::new(repo)),
+            sandbox: Arc::new(sandbox),
+            bench,
+            val,
+            templates,
+            agent,
+            budget,
+            interrupted: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Runs rounds until `settings.rounds` are finished; every phase is recorded before the
+    /// next starts, so this can be called again after any interruption.
+    pub async fn drive(&mut self) -> anyhow::Result<DriveEnd> {
+        let interrupted = self.interrupted.clone();
+        // Ctrl-C finishes the current phase, then stops: nothing recorded is lost.
+        let watcher = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupt: finishing the current phase, then stopping (run `orchestrator resume` to continue)");
+                interrupted.store(true, Ordering::SeqCst);
+            }
+        });
+        let progress = crate::evolution::progress::Progress::new(self.settings.rounds);
+        let end = loop {
+            let point = self.memory.resume_point(self.id).await?;
+            if point.round > self.settings.rounds {
+                break DriveEnd::Finished;
+            }
+            if let Some(why) = self.budget_exhausted() {
+                break DriveEnd::BudgetExhausted(why);
+            }
+            progress.round(point.round);
+            match round::run_round(self, point, &progress).await? {
+                round::RoundEnd::Done => {}
+                round::RoundEnd::Interrupted => break DriveEnd::Interrupted,
+                round::RoundEnd::BudgetExhausted(why) => break DriveEnd::BudgetExhausted(why),
+            }
+        };
+        // The watcher only sets a flag; it is not needed once driving ends.
+        watcher.abort();
+        progress.finish();
+        let status = match &end {
+            DriveEnd::Finished => RunStatus::Finished,
+            DriveEnd::Interrupted | DriveEnd::BudgetExhausted(_) => RunStatus::Stopped,
+        };
+        self.memory.set_run_status(&self.lock, status).await?;
+        Ok(end)
+    }
+
+    /// Why the budget is spent, if it is (checked between rounds).
+    pub fn budget_exhausted(&self) -> Option<String> {
+        let budget = self.budget.as_ref()?;
+        let b = budget.lock().ok()?;
+        b.would_exceed(0, 0.0)
+    }
+}
+
+/// Builds the agent's budget from the stored spend (so a resume continues the count).
+pub fn shared_budget(limits: BudgetLimits, spent_usd: f64, spent_tokens: u64) -> SharedBudget {
+    Budget::new(limits)
+        .with_spent(spent_usd, spent_tokens)
+        .shared()
+}
+
+/// Copies every prepared benchmark's train and val splits (never test) into `view_root`,
+/// the only benchmark files candidate code can see.
+pub fn make_view(bench_root: &Path, view_root: &Path) -> anyhow::Result<()> {
+    let tmp = view_root.with_extension("tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    for entry in std::fs::read_dir(bench_root)
+        .with_context(|| format!("reading {}", bench_root.display()))?
+    {
+        let entry = entry?;
+        let src = entry.path();
+        if !src.join("manifest.json").is_file() {
+            continue;
+        }
+        let dst = tmp.join(entry.file_name());
+        for split in [Split::Train, Split::Val] {
+            let from = src.join(split.name());
+            let to = dst.join(split.name());
+            std::fs::create_dir_all(&to)?;
+            for file in ["persons.csv", "diaries.csv"] {
+                std::fs::copy(from.join(file), to.join(file))
+                    .with_context(|| format!("copying {}", from.join(file).display()))?;
+            }
+        }
+        for file in ["manifest.json", "zones.csv"] {
+            if src.join(file).is_file() {
+                std::fs::copy(src.join(file), dst.join(file))?;
+            }
+        }
+    }
+    if view_root.exists() {
+        std::fs::remove_dir_all(view_root)?;
+    }
+    std::fs::rename(&tmp, view_root)?;
+    Ok(())
+}

@@ -1,0 +1,518 @@
+//! Everything a run report shows, gathered from the run database ([`ReportInput::load`]) plus
+//! the comparison rows the caller computes (baselines, initial and evolved generator).
+//!
+//! Which agent produced a change: memory stores the agent once per run (`RunConfig::agent`),
+//! not per round. A round's agent is read from the `agent` string of its Proposal phase's
+//! artifacts when the orchestrator wrote one there ([`AgentSource::ProposalArtifacts`]), and
+//! otherwise from the run configuration ([`AgentSource::RunConfig`]); reports say which.
+
+use std::collections::BTreeMap;
+
+use memory::{
+    FinalEvaluation, Memory, Metrics, Phase, PhaseState, RoundRecord, RunConfig, RunSummary,
+    Totals, TrajectoryPoint, VerificationRecord,
+};
+use serde::Serialize;
+
+use crate::text_format::diff_stat;
+use crate::ReportError;
+
+/// The run a report is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// Run id.
+    pub id: i64,
+    /// Prepared benchmark name.
+    pub benchmark: String,
+    /// The coding agent configured for the run.
+    pub agent: String,
+    /// Its model.
+    pub model: String,
+    /// `active`, `finished`, `failed` or `stopped`.
+    pub status: String,
+    /// Creation time (ms since the epoch).
+    pub created_at: i64,
+    /// Last write (ms since the epoch).
+    pub updated_at: i64,
+    /// The generator the run started from.
+    pub initial_commit: String,
+    /// The current accepted (evolved) generator.
+    pub current_commit: String,
+    /// The frozen configuration.
+    pub config: RunConfig,
+}
+
+impl RunInfo {
+    /// The report's view of a run summary.
+    pub fn from_summary(summary: &RunSummary) -> RunInfo {
+        RunInfo {
+            id: summary.id,
+            benchmark: summary.config.benchmark.clone(),
+            agent: summary.config.agent.clone(),
+            model: summary.config.model.clone(),
+            status: summary.status.name().to_string(),
+            created_at: summary.created_at,
+            updated_at: summary.updated_at,
+            initial_commit: summary.config.initial_commit.clone(),
+            current_commit: summary.current_commit.clone(),
+            config: summary.config.clone(),
+        }
+    }
+}
+
+/// Where the agent name of a change comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentSource {
+    /// The `agent` field of the round's Proposal phase artifacts.
+    ProposalArtifacts,
+    /// The run's configured agent (nothing per round was recorded).
+    RunConfig,
+}
+
+/// One accepted change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceptedChange {
+    /// The round.
+    pub round: u32,
+    /// The agent that proposed it.
+    pub agent: String,
+    /// Where `agent` was read from.
+    pub agent_source: AgentSource,
+    /// The failure mode it targeted.
+    pub failure_mode: String,
+    /// The diagnostic it targeted, if named.
+    pub target: Option<String>,
+    /// The agent's hypothesis.
+    pub hypothesis: String,
+    /// One line: what it changed.
+    pub intervention: String,
+    /// The candidate commit.
+    pub commit: Option<String>,
+    /// The parent's validation Score.
+    pub score_before: f64,
+    /// The candidate's validation Score.
+    pub score_after: Option<f64>,
+    /// Candidate minus parent per group (negative = better).
+    pub group_deltas: BTreeMap<String, f64>,
+    /// The targeted diagnostic before and after, when both are known.
+    pub target_before: Option<f64>,
+    /// See `target_before`.
+    pub target_after: Option<f64>,
+    /// Lines added by the diff.
+    pub lines_added: u32,
+    /// Lines removed by the diff.
+    pub lines_removed: u32,
+}
+
+/// Why a candidate was rejected, coarsely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionKind {
+    /// The candidate did not build.
+    BuildFailed,
+    /// Its tests failed.
+    TestsFailed,
+    /// Its output failed a validity check.
+    InvalidOutput,
+    /// It was not evaluated for another reason.
+    NotEvaluated,
+    /// It was evaluated and did not beat its parent under the acceptance rule.
+    NotBetter,
+}
+
+impl RejectionKind {
+    /// Classify a rejected verification record (first failing step wins).
+    pub fn of(v: &VerificationRecord) -> RejectionKind {
+        if !v.build.ok {
+            RejectionKind::BuildFailed
+        } else if !v.tests.ok {
+            RejectionKind::TestsFailed
+        } else if v.validity.iter().any(|c| !c.passed) {
+            RejectionKind::InvalidOutput
+        } else if v.metrics.is_none() {
+            RejectionKind::NotEvaluated
+        } else {
+            RejectionKind::NotBetter
+        }
+    }
+
+    /// A readable label.
+    pub fn label(self) -> &'static str {
+        match self {
+            RejectionKind::BuildFailed => "build failed",
+            RejectionKind::TestsFailed => "tests failed",
+            RejectionKind::InvalidOutput => "invalid output",
+            RejectionKind::NotEvaluated => "not evaluated",
+            RejectionKind::NotBetter => "evaluated, not better than the parent",
+        }
+    }
+}
+
+/// How many candidates were rejected for one kind of reason, and in which rounds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectionCount {
+    /// The kind of reason.
+    pub kind: RejectionKind,
+    /// How many.
+    pub count: u32,
+    /// The rounds.
+    pub rounds: Vec<u32>,
+}
+
+/// One row of the comparison table, computed by the caller (lower is better).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    /// What was evaluated, e.g. `Markov baseline`, `initial generator`, `evolved generator`.
+    pub name: String,
+    /// The split, e.g. `validation`.
+    pub split: String,
+    /// Individual group score.
+    pub individual: f64,
+    /// Distribution group score.
+    pub distribution: f64,
+    /// Behavior group score.
+    pub behavior: f64,
+    /// Individual + Distribution + Behavior.
+    pub score: f64,
+}
+
+impl ComparisonRow {
+    /// A row from evaluator metrics (a missing group reads as NaN and renders as `–`).
+    pub fn from_metrics(name: &str, split: &str, metrics: &Metrics) -> ComparisonRow {
+        let group = |g: &str| metrics.groups.get(g).copied().unwrap_or(f64::NAN);
+        ComparisonRow {
+            name: name.to_string(),
+            split: split.to_string(),
+            individual: group("individual"),
+            distribution: group("distribution"),
+            behavior: group("behavior"),
+            score: metrics.score,
+        }
+    }
+}
+
+/// Time and LLM spend of one phase (or one LLM step that is not a phase) over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseCost {
+    /// The phase name (or `<step> (LLM step)` for LLM calls whose step is not a phase).
+    pub phase: String,
+    /// Timed executions (phases done or failed with a start and an end).
+    pub count: u32,
+    /// Time in them, summed, in seconds.
+    pub total_secs: f64,
+    /// `total_secs / count` (0 when `count` is 0).
+    pub mean_secs: f64,
+    /// Executions that ended failed.
+    pub failed: u32,
+    /// LLM calls recorded with this step name.
+    pub llm_calls: u32,
+    /// Their prompt tokens.
+    pub tokens_in: u64,
+    /// Their completion tokens.
+    pub tokens_out: u64,
+    /// Their cost in US dollars.
+    pub cost_usd: f64,
+}
+
+impl PhaseCost {
+    fn named(phase: String) -> PhaseCost {
+        PhaseCost {
+            phase,
+            count: 0,
+            total_secs: 0.0,
+            mean_secs: 0.0,
+            failed: 0,
+            llm_calls: 0,
+            tokens_in: 0,
+            tokens_out: 0,
+            cost_usd: 0.0,
+        }
+    }
+}
+
+/// Everything a run report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportInput {
+    /// The run.
+    pub run: RunInfo,
+    /// Per round: parent and candidate scores, decision, running best.
+    pub trajectory: Vec<TrajectoryPoint>,
+    /// Accepted changes, in round order.
+    pub accepted: Vec<AcceptedChange>,
+    /// Rejected candidates by kind of reason (kinds with none left out).
+    pub rejected: Vec<RejectionCount>,
+    /// Baselines, initial and evolved generator (supplied by the caller).
+    pub comparison: Vec<ComparisonRow>,
+    /// Logged reads of held-out splits.
+    pub final_evaluations: Vec<FinalEvaluation>,
+    /// Time and LLM spend per phase.
+    pub phase_costs: Vec<PhaseCost>,
+    /// The run's totals.
+    pub totals: Totals,
+}
+
+impl ReportInput {
+    /// Read `run` from `memory`; `comparison` is shown as given.
+    pub async fn load(
+        memory: &Memory,
+        run: i64,
+        comparison: Vec<ComparisonRow>,
+    ) -> Result<ReportInput, ReportError> {
+        let summary = memory.run_summary(run).await?;
+        let trajectory = memory.trajectory(run).await?;
+        let totals = memory.totals(run).await?;
+        let final_evaluations = memory.final_evaluations(run).await?;
+        let mut records = Vec::with_capacity(trajectory.len());
+        for point in &trajectory {
+            records.push(memory.round_record(run, point.round).await?);
+        }
+        Ok(ReportInput::from_records(
+            &summary,
+            trajectory,
+            &records,
+            comparison,
+            final_evaluations,
+            totals,
+        ))
+    }
+
+    /// Assemble a report from already read records (what [`ReportInput::load`] does after
+    /// reading).
+    pub fn from_records(
+        summary: &RunSummary,
+        trajectory: Vec<TrajectoryPoint>,
+        records: &[RoundRecord],
+        comparison: Vec<ComparisonRow>,
+        final_evaluations: Vec<FinalEvaluation>,
+        totals: Totals,
+    ) -> ReportInput {
+        let mut accepted = Vec::new();
+        let mut rejected: BTreeMap<RejectionKind, Vec<u32>> = BTreeMap::new();
+        for record in records {
+            let Some(v) = &record.verification else {
+                continue;
+            };
+            if v.accepted {
+                accepted.push(accepted_change(record, v, &summary.config));
+            } else {
+                rejected
+                    .entry(RejectionKind::of(v))
+                    .or_default()
+                    .push(record.round);
+            }
+        }
+        ReportInput {
+            run: RunInfo::from_summary(summary),
+            trajectory,
+            accepted,
+            rejected: rejected
+                .into_iter()
+                .map(|(kind, rounds)| RejectionCount {
+                    kind,
+                    count: rounds.len() as u32,
+                    rounds,
+                })
+                .collect(),
+            comparison,
+            final_evaluations,
+            phase_costs: phase_costs(records),
+            totals,
+        }
+    }
+
+    /// The distinct agents that produced the accepted changes (or the run's agent when
+    /// none was accepted), with whether any of them was only known from the run config.
+    pub fn agents(&self) -> (Vec<String>, bool) {
+        let mut names: Vec<String> = Vec::new();
+        for change in &self.accepted {
+            if !names.contains(&change.agent) {
+                names.push(change.agent.clone());
+            }
+        }
+        if names.is_empty() {
+            names.push(self.run.agent.clone());
+        }
+        let from_config = self.accepted.is_empty()
+            || self
+                .accepted
+                .iter()
+                .any(|c| c.agent_source == AgentSource::RunConfig);
+        (names, from_config)
+    }
+}
+
+/// The agent of a round: the Proposal phase artifacts' `agent` string, else the run's.
+pub fn round_agent(record: &RoundRecord, config: &RunConfig) -> (String, AgentSource) {
+    record
+        .phases
+        .iter()
+        .find(|e| e.phase == Phase::Proposal)
+        .and_then(|e| e.artifacts.as_ref())
+        .and_then(|a| a.get("agent"))
+        .and_then(|a| a.as_str())
+        .filter(|a| !a.trim().is_empty())
+        .map_or_else(
+            || (config.agent.clone(), AgentSource::RunConfig),
+            |a| (a.to_string(), AgentSource::ProposalArtifacts),
+        )
+}
+
+fn accepted_change(
+    record: &RoundRecord,
+    v: &VerificationRecord,
+    config: &RunConfig,
+) -> AcceptedChange {
+    let (agent, agent_source) = round_agent(record, config);
+    let proposal = record.proposal.as_ref();
+    let trial = record.trial.as_ref();
+    let text = |from_proposal: Option<&String>, from_trial: Option<&String>| {
+        from_proposal.or(from_trial).cloned().unwrap_or_default()
+    };
+    let target = proposal
+        .and_then(|p| p.target_diagnostic.clone())
+        .or_else(|| trial.and_then(|t| t.target_diagnostic.clone()));
+    let group_deltas = match (&v.comparison, &v.metrics) {
+        (Some(c), _) => c.groups.clone(),
+        (None, Some(m)) => memory::Comparison::between(&v.parent_metrics, m).groups,
+        (None, None) => BTreeMap::new(),
+    };
+    let diagnostic = |m: Option<&Metrics>| {
+        let name = target.as_ref()?;
+        m?.diagnostics.get(name).copied()
+    };
+    let diff = record
+        .candidate
+        .as_ref()
+        .map(|c| c.diff.as_str())
+        .or(trial.map(|t| t.diff.as_str()))
+        .unwrap_or("");
+    let (lines_added, lines_removed) = diff_stat(diff);
+    AcceptedChange {
+        round: record.round,
+        agent,
+        agent_source,
+        failure_mode: text(
+            proposal.map(|p| &p.failure_mode),
+            trial.map(|t| &t.failure_mode),
+        ),
+        hypothesis: text(
+            proposal.map(|p| &p.hypothesis),
+            trial.map(|t| &t.hypothesis),
+        ),
+        intervention: text(
+            proposal.map(|p| &p.intervention),
+            trial.map(|t| &t.intervention),
+        ),
+        commit: record.candidate.as_ref().map(|c| c.commit.clone()),
+        score_before: v.parent_metrics.score,
+        score_after: v.metrics.as_ref().map(|m| m.score),
+        group_deltas,
+        target_before: diagnostic(Some(&v.parent_metrics)),
+        target_after: diagnostic(v.metrics.as_ref()),
+        target,
+        lines_added,
+        lines_removed,
+    }
+}
+
+/// Phase times from every round's phase log, LLM spend by the calls' step names.
+fn phase_costs(records: &[RoundRecord]) -> Vec<PhaseCost> {
+    let mut rows: Vec<PhaseCost> = Phase::ALL
+        .iter()
+        .map(|p| PhaseCost::named(p.name().to_string()))
+        .collect();
+    for record in records {
+        for entry in &record.phases {
+            let (Some(start), Some(end)) = (entry.started_at, entry.finished_at) else {
+                continue;
+            };
+            if !matches!(entry.state, PhaseState::Done | PhaseState::Failed) {
+                continue;
+            }
+            let row = &mut rows[entry.phase.position()];
+            row.count += 1;
+            row.total_secs += (end - start).max(0) as f64 / 1000.0;
+            if entry.state == PhaseState::Failed {
+                row.failed += 1;
+            }
+        }
+        for call in &record.llm_calls {
+            let index = match Phase::from_name(&call.step) {
+                Some(p) => p.position(),
+                None => {
+                    let name = format!("{} (LLM step)", call.step);
+                    match rows.iter().position(|r| r.phase == name) {
+                        Some(i) => i,
+                        None => {
+                            rows.push(PhaseCost::named(name));
+                            rows.len() - 1
+                        }
+                    }
+                }
+            };
+            let row = &mut rows[index];
+            row.llm_calls += 1;
+            row.tokens_in += call.tokens_in;
+            row.tokens_out += call.tokens_out;
+            row.cost_usd += call.cost_usd;
+        }
+    }
+    for row in &mut rows {
+        if row.count > 0 {
+            row.mean_secs = row.total_secs / f64::from(row.count);
+        }
+    }
+    rows
+}
+
+impl ReportInput {
+    /// The whole report as JSON (for `orchestrator report RUN --json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let trajectory: Vec<serde_json::Value> = self
+            .trajectory
+            .iter()
+            .map(|p| {
+                json!({
+                    "round": p.round, "parent_score": p.parent_score,
+                    "candidate_score": p.candidate_score, "accepted": p.accepted,
+                    "current": p.current, "running_best": p.running_best,
+                })
+            })
+            .collect();
+        let finals: Vec<serde_json::Value> = self
+            .final_evaluations
+            .iter()
+            .map(|f| {
+                json!({
+                    "id": f.id, "split": f.split, "commit": f.commit,
+                    "metrics": to_value(&f.metrics), "evaluation": f.evaluation,
+                    "created_at": f.created_at,
+                })
+            })
+            .collect();
+        let t = &self.totals;
+        json!({
+            "run": to_value(&self.run),
+            "trajectory": trajectory,
+            "accepted": to_value(&self.accepted),
+            "rejected": to_value(&self.rejected),
+            "comparison": to_value(&self.comparison),
+            "final_evaluations": finals,
+            "phase_costs": to_value(&self.phase_costs),
+            "totals": {
+                "rounds": t.rounds, "finished_rounds": t.finished_rounds,
+                "accepted": t.accepted, "rejected": t.rejected, "llm_calls": t.llm_calls,
+                "tokens_in": t.tokens_in, "tokens_out": t.tokens_out, "cost_usd": t.cost_usd,
+                "phase_secs": t.phase_time.as_secs_f64(), "elapsed_secs": t.elapsed.as_secs_f64(),
+            },
+        })
+    }
+}
+
+/// A value as JSON (the report's types always serialize; `null` otherwise). NaN, which the
+/// comparison rows may hold for a missing group, becomes `null`.
+fn to_value<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
