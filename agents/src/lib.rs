@@ -9,6 +9,9 @@
 //!
 //! The contract with the evolution loop is in [`contract`]: [`ProposalRequest`] → [`Proposal`],
 //! over a [`Workbench`] implemented by the orchestrator.
+//!
+//! With the cargo feature `scripted-server`, [`scripted_server`] provides a scripted
+//! OpenAI-compatible server on 127.0.0.1 for tests (this crate's and the orchestrator's).
 
 pub mod budget;
 pub mod builtin;
@@ -18,6 +21,8 @@ pub mod contract;
 pub mod diff_reply;
 pub mod inbox_agent;
 pub mod openai_agent;
+#[cfg(feature = "scripted-server")]
+pub mod scripted_server;
 pub mod transport;
 pub mod worktree_tools;
 

@@ -2,189 +2,17 @@
 //! git worktree in a temp folder (real `git apply`, real `rustc` as the build check).
 
 mod support {
-    use std::collections::VecDeque;
     use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     use agents::{CheckOutcome, SearchHit, Workbench};
     use async_trait::async_trait;
-    use serde_json::{json, Value};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
+    use serde_json::Value;
 
-    /// One scripted answer of the fake server.
-    #[derive(Clone)]
-    pub enum Scripted {
-        Json(Value),
-        Status {
-            code: u16,
-            headers: Vec<(&'static str, String)>,
-            body: String,
-        },
-        /// Accept the request and never answer.
-        Hang,
-    }
-
-    /// A minimal HTTP/1.1 server speaking just enough of chat completions to replay a script.
-    pub struct FakeServer {
-        pub url: String,
-        requests: Arc<Mutex<Vec<Value>>>,
-        count: Arc<AtomicUsize>,
-    }
-
-    impl FakeServer {
-        pub async fn start(script: Vec<Scripted>) -> FakeServer {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}/v1", listener.local_addr().unwrap());
-            let requests = Arc::new(Mutex::new(Vec::new()));
-            let count = Arc::new(AtomicUsize::new(0));
-            let script = Arc::new(Mutex::new(VecDeque::from(script)));
-            let (r, c) = (requests.clone(), count.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        return;
-                    };
-                    let (r, c, s) = (r.clone(), c.clone(), script.clone());
-                    tokio::spawn(async move { serve(stream, r, c, s).await });
-                }
-            });
-            FakeServer {
-                url,
-                requests,
-                count,
-            }
-        }
-
-        pub fn requests(&self) -> Vec<Value> {
-            self.requests.lock().unwrap().clone()
-        }
-
-        pub fn request_count(&self) -> usize {
-            self.count.load(Ordering::SeqCst)
-        }
-    }
-
-    async fn serve(
-        mut stream: TcpStream,
-        requests: Arc<Mutex<Vec<Value>>>,
-        count: Arc<AtomicUsize>,
-        script: Arc<Mutex<VecDeque<Scripted>>>,
-    ) {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 8192];
-        let head_end = loop {
-            let Ok(n) = stream.read(&mut chunk).await else {
-                return;
-            };
-            if n == 0 {
-                return;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p + 4;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-        let length: usize = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .unwrap_or(0);
-        while buf.len() < head_end + length {
-            let Ok(n) = stream.read(&mut chunk).await else {
-                return;
-            };
-            if n == 0 {
-                return;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        let body: Value =
-            serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
-        requests.lock().unwrap().push(body);
-        count.fetch_add(1, Ordering::SeqCst);
-        let next = script.lock().unwrap().pop_front();
-        let (code, headers, body) = match next {
-            Some(Scripted::Json(v)) => (200, vec![], v.to_string()),
-            Some(Scripted::Status {
-                code,
-                headers,
-                body,
-            }) => (code, headers, body),
-            Some(Scripted::Hang) => {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                return;
-            }
-            None => (
-                400,
-                vec![],
-                json!({"error": {"message": "script exhausted", "type": "test"}}).to_string(),
-            ),
-        };
-        let mut response = format!(
-            "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            response.push_str(&format!("{k}: {v}\r\n"));
-        }
-        response.push_str("\r\n");
-        response.push_str(&body);
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    }
-
-    fn completion(message: Value, finish: &str) -> Value {
-        json!({
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": finish, "message": message}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        })
-    }
-
-    /// A reply with tool calls `(name, arguments text)`.
-    pub fn tool_calls(calls: &[(&str, &str)]) -> Scripted {
-        let calls: Vec<Value> = calls
-            .iter()
-            .enumerate()
-            .map(|(i, (name, args))| {
-                json!({"id": format!("call_{i}_{name}"), "type": "function",
-                       "function": {"name": name, "arguments": args}})
-            })
-            .collect();
-        Scripted::Json(completion(
-            json!({"role": "assistant", "content": null, "tool_calls": calls}),
-            "tool_calls",
-        ))
-    }
-
-    pub fn text(content: &str) -> Scripted {
-        Scripted::Json(completion(
-            json!({"role": "assistant", "content": content}),
-            "stop",
-        ))
-    }
-
-    /// The same reply reporting other token usage.
-    pub fn with_usage(reply: Scripted, tokens_in: u64, tokens_out: u64) -> Scripted {
-        let Scripted::Json(mut v) = reply else {
-            panic!("not a JSON reply")
-        };
-        v["usage"] = json!({"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
-                            "total_tokens": tokens_in + tokens_out});
-        Scripted::Json(v)
-    }
-
-    pub fn args(v: Value) -> String {
-        v.to_string()
-    }
+    pub use agents::scripted_server::{
+        args, text, tool_calls, with_usage, Scripted, ScriptedServer,
+    };
 
     pub const PARAMS: &str = "//! Tunable constants.\n\n/// Neighbours retrieved.\npub const K: usize = 5;\n\n/// Hour work starts.\npub const WORK_START: u32 = 8;\n";
 
@@ -407,7 +235,7 @@ mod openai {
 
     use crate::support::*;
 
-    fn config(server: &FakeServer) -> OpenAiConfig {
+    fn config(server: &ScriptedServer) -> OpenAiConfig {
         let mut c = OpenAiConfig::new(&server.url, "test-model");
         c.api_key = None;
         c.temperature = Some(0.2);
@@ -460,7 +288,7 @@ mod openai {
 
     #[tokio::test]
     async fn good_change_through_tool_calls() {
-        let server = FakeServer::start(good_tool_script()).await;
+        let server = ScriptedServer::start(good_tool_script()).await;
         let bench = GitBench::new("tools-good");
         let store = Arc::new(MemoryCallStore::new());
         let mut a = agent(config(&server), store.clone());
@@ -500,7 +328,7 @@ mod openai {
     async fn replay_from_the_store_sends_no_request() {
         let store = Arc::new(MemoryCallStore::new());
         let bench = GitBench::new("replay");
-        let first = FakeServer::start(good_tool_script()).await;
+        let first = ScriptedServer::start(good_tool_script()).await;
         let p1 = agent(config(&first), store.clone())
             .propose(&request(&bench), &bench)
             .await
@@ -508,7 +336,7 @@ mod openai {
         assert_eq!(first.request_count(), 5);
         // A resumed run: same worktree state, same store, a server that must not be called.
         bench.reset();
-        let second = FakeServer::start(vec![]).await;
+        let second = ScriptedServer::start(vec![]).await;
         let mut a = agent(config(&second), store.clone());
         let p2 = a.propose(&request(&bench), &bench).await.unwrap();
         assert_eq!(
@@ -522,7 +350,7 @@ mod openai {
         assert_eq!(p1.hypothesis, p2.hypothesis);
         assert!(bench.params().contains("pub const K: usize = 7;"));
         // A different round is a different request: no false replay.
-        let third = FakeServer::start(vec![]).await;
+        let third = ScriptedServer::start(vec![]).await;
         let mut other = request(&bench);
         other.round = 4;
         bench.reset();
@@ -584,7 +412,7 @@ mod openai {
                 ),
             ]),
         ];
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let bench = GitBench::new("invalid");
         let store = Arc::new(MemoryCallStore::new());
         let mut a = agent(config(&server), store.clone());
@@ -669,7 +497,7 @@ mod openai {
                 &args(json!({"target": "t", "hypothesis": "h", "rationale": "r"})),
             )]),
         ];
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let bench = GitBench::new("protected");
         let mut a = agent(config(&server), Arc::new(MemoryCallStore::new()));
         let p = a.propose(&request(&bench), &bench).await.unwrap();
@@ -704,7 +532,7 @@ mod openai {
             tool_calls(&[(submit.0, &submit.1)]),
             tool_calls(&[(submit.0, &submit.1)]),
         ];
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let bench = GitBench::new("repairs");
         let mut c = config(&server);
         c.max_repairs = 1;
@@ -724,7 +552,7 @@ mod openai {
         let looping: Vec<_> = (0..50)
             .map(|_| tool_calls(&[("list_files", "{}"), ("search", r#"{"pattern":"K"}"#)]))
             .collect();
-        let server = FakeServer::start(looping.clone()).await;
+        let server = ScriptedServer::start(looping.clone()).await;
         let bench = GitBench::new("endless");
         let mut c = config(&server);
         c.max_steps = 5;
@@ -745,7 +573,7 @@ mod openai {
             &args(json!({"path": "heuristics/src/params.rs", "old": "= 5;", "new": "= 6;"})),
         )])];
         script.extend(looping);
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let mut c = config(&server);
         c.max_steps = 3;
         c.salvage_unsubmitted = true;
@@ -759,7 +587,7 @@ mod openai {
 
     const GOOD_DIFF: &str = "--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@ -2,5 +2,5 @@\n \n /// Neighbours retrieved.\n-pub const K: usize = 5;\n+pub const K: usize = 9;\n \n /// Hour work starts.\n";
 
-    fn diff_config(server: &FakeServer) -> OpenAiConfig {
+    fn diff_config(server: &ScriptedServer) -> OpenAiConfig {
         let mut c = config(server);
         c.mode = OpenAiMode::Diff;
         c.max_repairs = 4;
@@ -778,7 +606,7 @@ mod openai {
             text(&fenced(&GOOD_DIFF.replace("= 9;", "= nine;"))),
             text(&fenced(GOOD_DIFF)),
         ];
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let bench = GitBench::new("diff-mode");
         let mut a = agent(diff_config(&server), Arc::new(MemoryCallStore::new()));
         assert!(matches!(a.return_mode(), prompts::ReturnMode::Diff));
@@ -816,7 +644,7 @@ mod openai {
 
     #[tokio::test]
     async fn plain_mode_gives_up_after_the_repair_bound() {
-        let server = FakeServer::start((0..5).map(|_| text("no diff, sorry")).collect()).await;
+        let server = ScriptedServer::start((0..5).map(|_| text("no diff, sorry")).collect()).await;
         let bench = GitBench::new("diff-giveup");
         let mut c = diff_config(&server);
         c.max_repairs = 2;
@@ -844,7 +672,7 @@ mod openai {
             },
             text(&fenced),
         ];
-        let server = FakeServer::start(script).await;
+        let server = ScriptedServer::start(script).await;
         let bench = GitBench::new("retry");
         let store = Arc::new(MemoryCallStore::new());
         let mut a = agent(diff_config(&server), store.clone());
@@ -869,7 +697,7 @@ mod openai {
 
     #[tokio::test]
     async fn insufficient_quota_and_bad_requests_are_not_retried() {
-        let server = FakeServer::start(vec![Scripted::Status {
+        let server = ScriptedServer::start(vec![Scripted::Status {
             code: 429,
             headers: vec![],
             body: json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}}).to_string(),
@@ -889,7 +717,7 @@ mod openai {
 
     #[tokio::test]
     async fn a_server_that_never_answers_fails_after_bounded_retries() {
-        let server = FakeServer::start(vec![
+        let server = ScriptedServer::start(vec![
             Scripted::Hang,
             Scripted::Hang,
             Scripted::Hang,
@@ -929,7 +757,7 @@ mod openai {
                 .map(|r| with_usage(r, i, o))
                 .collect::<Vec<_>>()
         };
-        let server = FakeServer::start(big(5, 5_000, 1_000)).await;
+        let server = ScriptedServer::start(big(5, 5_000, 1_000)).await;
         let bench = GitBench::new("budget");
         let budget = Budget::new(BudgetLimits {
             max_usd: None,
@@ -959,7 +787,7 @@ mod openai {
         assert_eq!(spent, (6_000, 1));
 
         // A dollar cap works the same way, priced from the reported usage.
-        let server = FakeServer::start(big(5, 10_000, 0)).await;
+        let server = ScriptedServer::start(big(5, 10_000, 0)).await;
         let mut c = config(&server);
         c.price_in_per_mtok = 10.0; // $0.1 per call of 10,000 tokens in
         c.price_out_per_mtok = 0.0;

@@ -21,7 +21,7 @@
 use crate::features::{Profile, Role, UNKNOWN};
 use crate::params::*;
 use crate::state::{CandidateGroup, CandidatePool, GeneratorState};
-use mobility::{Activity, Loc, SLOTS};
+use mobility::{Loc, SLOTS};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -286,14 +286,17 @@ fn with_consensus(state: &GeneratorState, chosen: MostSimilar) -> Vec<Neighbour>
             hourly[hour][activity.index()] += 1.0 / chosen.len() as f64;
         }
     }
-    // Location task: each neighbour's (activity, zone) at each hour, and for each the share
-    // of neighbours (itself included) at the same activity and zone, hour by hour.
-    let places: Vec<[(Activity, Loc); SLOTS]> = chosen
+    // Location task: each neighbour's (activity, zone) at each hour as one number, and for
+    // each neighbour the share of neighbours (itself included) at the same activity and
+    // zone, hour by hour.
+    let places: Vec<[u32; SLOTS]> = chosen
         .iter()
         .filter_map(|&(_, _, routine)| {
             let d = diary(routine);
             let zones = d.locations.as_ref()?;
-            Some(std::array::from_fn(|h| (d.activities[h], zones[h])))
+            Some(std::array::from_fn(|h| {
+                (d.activities[h].index() as u32) << 16 | u32::from(zones[h].0)
+            }))
         })
         .collect();
     let zone_consensus = |i: usize| {
@@ -302,7 +305,7 @@ fn with_consensus(state: &GeneratorState, chosen: MostSimilar) -> Vec<Neighbour>
         };
         let agreeing: usize = places
             .iter()
-            .map(|other| (0..SLOTS).filter(|&h| other[h] == mine[h]).count())
+            .map(|other| other.iter().zip(mine).filter(|(a, b)| a == b).count())
             .sum();
         agreeing as f64 / (places.len() * SLOTS) as f64
     };

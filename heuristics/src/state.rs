@@ -1,7 +1,7 @@
 //! What the generator learns from the training split, built once: the routine library
 //! (every training diary with its owner's profile), candidate pools per segment (and home
-//! zone), and the
-//! statistics each decision needs (participation rates, hourly marginals, destination choice).
+//! zone) pre-grouped for fast retrieval, and the statistics each decision needs
+//! (participation rates, hourly marginals, destination choice).
 
 use crate::destinations::DestinationChoice;
 use crate::features::{FeatureColumns, Profile};

@@ -244,6 +244,9 @@ pub struct RunArgs {
     /// Byte budget of a round prompt.
     #[arg(long, default_value_t = 60_000)]
     pub prompt_budget: usize,
+    /// The workspace whose source a new run starts from (default: the one this binary was built from).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
     #[command(flatten)]
     pub bench: BenchDirArg,
     #[command(flatten)]

@@ -114,6 +114,12 @@ fn trim_head(text: &str, max: usize) -> String {
 }
 
 /// The first compiler errors (not warnings) of cargo's stderr, trimmed to `max` bytes.
+/// Where a candidate's worktree is mounted inside the sandbox (the same for every
+/// candidate of a run).
+pub fn candidate_mount(run: &RunRepo) -> PathBuf {
+    run.run_dir().join("candidate")
+}
+
 pub fn trim_compiler_errors(stderr: &str, max: usize) -> String {
     let mut blocks: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
@@ -281,8 +287,11 @@ impl Sandbox {
         } = command;
         let (target, cargo_home) = self.run_folders(run)?;
         crate::fs_safety::chown_tree(&wt.scratch, self.isolation.uid())?;
-        let mut read_only = vec![self.toolchain.clone(), wt.path.clone()];
-        let mut read_only_at = vec![];
+        // Every candidate's worktree appears at the same path inside the sandbox, so cargo
+        // sees one workspace across the run and rebuilds only what changed.
+        let inside = candidate_mount(run);
+        let mut read_only = vec![self.toolchain.clone()];
+        let mut read_only_at = vec![(wt.path.clone(), inside.clone())];
         let mut read_write = vec![wt.scratch.clone()];
         if phase == Phase::Rollout {
             read_only.push(target.clone());
@@ -320,7 +329,7 @@ impl Sandbox {
                 .run_dir()
                 .join("sandbox-root")
                 .join(format!("{}-{phase}", wt.name)),
-            cwd: wt.path.clone(),
+            cwd: inside,
             env,
             program,
             args,

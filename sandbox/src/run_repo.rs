@@ -39,8 +39,28 @@ pub struct Worktree {
     pub parent: String,
 }
 
+/// Every commit carries the same author and a fixed date, so that the same run (seed,
+/// data, agent responses) produces the same commit ids; the run's database keeps the real
+/// times.
 fn signature() -> Result<Signature<'static>, SandboxError> {
-    Signature::now("mobevolve", "mobevolve@localhost").map_err(SandboxError::git("signature"))
+    Signature::new("mobevolve", "mobevolve@localhost", &git2::Time::new(0, 0))
+        .map_err(SandboxError::git("signature"))
+}
+
+/// The modification time every file outside the editable crate gets when checked out.
+///
+/// Protected files are identical in every commit of a run (the scope check guarantees it),
+/// so giving them one fixed, old time lets cargo reuse their compiled crates from the
+/// shared target folder in every new worktree. Files of the editable crate keep the
+/// checkout time, so the crate is always rebuilt and a binary is never stale.
+pub const PROTECTED_MTIME_SECS: u64 = 1_000_000_000;
+
+fn set_protected_mtime(path: &Path) -> std::io::Result<()> {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(PROTECTED_MTIME_SECS);
+    fs::File::options()
+        .write(true)
+        .open(path)?
+        .set_modified(time)
 }
 
 fn check_name(name: &str) -> Result<(), SandboxError> {
@@ -287,7 +307,13 @@ impl RunRepo {
                     .repo
                     .find_blob(entry.id())
                     .map_err(|e| e.to_string())
-                    .and_then(|b| fs::write(&target, b.content()).map_err(|e| e.to_string())),
+                    .and_then(|b| fs::write(&target, b.content()).map_err(|e| e.to_string()))
+                    .and_then(|()| {
+                        if dir.starts_with(crate::scope::EDITABLE_CRATE) {
+                            return Ok(());
+                        }
+                        set_protected_mtime(&target).map_err(|e| e.to_string())
+                    }),
                 _ => Ok(()),
             };
             match result {

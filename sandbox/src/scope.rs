@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 /// The folder a candidate may edit (files ending in `.rs`, new files allowed).
 pub const EDITABLE_PREFIX: &str = "heuristics/src/";
+/// The crate the editable scope belongs to.
+pub const EDITABLE_CRATE: &str = "heuristics/";
 
 /// A validated change: repository path → new content (`None` = file deleted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,7 +5,8 @@ mod bench;
 mod data;
 mod evaluate;
 mod generate;
-mod run;
+mod review;
+pub mod run;
 
 use crate::cli::Command;
 use std::process::ExitCode;
@@ -19,6 +20,9 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(args),
         Command::Run(args) => run::run(args),
         Command::Resume(args) => run::resume(args),
+        Command::Status(args) => review::status(args),
+        Command::Show(args) => review::show(args),
+        Command::Diff(args) => review::diff(args),
         other => anyhow::bail!("`{other:?}` is not available yet"),
     }
 }

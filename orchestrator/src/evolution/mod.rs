@@ -7,6 +7,7 @@
 pub mod agent_factory;
 pub mod decision;
 pub mod evaluations;
+pub mod faults;
 pub mod llm_store;
 pub mod progress;
 pub mod round;

@@ -10,6 +10,7 @@
 
 use crate::evolution::decision::{noise_floor, AcceptanceRule, Scores};
 use crate::evolution::evaluations::{mean_metrics, mean_scores};
+use crate::evolution::faults;
 use crate::evolution::progress::Progress;
 use crate::evolution::run::Run;
 use crate::evolution::workbench::WorktreeBench;
@@ -97,9 +98,11 @@ pub async fn run_round(
             secs = started.elapsed().as_secs_f64(),
             "phase done"
         );
+        faults::maybe_kill(r, phase, faults::Moment::During);
         run.memory
             .record_phase(&run.lock, r, phase, &output)
             .await?;
+        faults::maybe_kill(r, phase, faults::Moment::After);
         match Phase::ALL.get(phase.position() + 1) {
             Some(next) => phase = *next,
             None => return Ok(RoundEnd::Done),
@@ -487,6 +490,11 @@ async fn proposal(run: &mut Run, r: u32) -> anyhow::Result<PhaseResult> {
         }
         Err(e) => (String::new(), None, Some(e.to_string())),
     };
+    let scope_refusals: Vec<Rejected> = bench
+        .scope_refusals()
+        .iter()
+        .map(sandbox_rejected)
+        .collect();
     drop(bench);
     remove_worktree(run, wt).await?;
     let target = proposal
@@ -521,6 +529,7 @@ async fn proposal(run: &mut Run, r: u32) -> anyhow::Result<PhaseResult> {
             "transcript": proposal.as_ref().map(|p| p.transcript.clone()),
             "diff": diff,
             "error": error,
+            "scope_refusals": scope_refusals,
             "system_prompt": system_prompt,
             "prompt_cuts": round_prompt.cuts,
         }),
@@ -569,9 +578,21 @@ async fn apply(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             .as_str()
             .map(|e| format!("the agent made no change: {e}"))
             .unwrap_or_else(|| "the agent made no change".into());
-        let rejected = Rejected {
-            kind: "agent".into(),
-            message: why,
+        // An agent that proposes nothing after an edit was refused for reaching outside the
+        // editable scope is rejected for that violation (the sandbox's own kind and sentence).
+        let refusal = proposal["scope_refusals"]
+            .as_array()
+            .and_then(|r| r.last())
+            .and_then(|r| serde_json::from_value::<Rejected>(r.clone()).ok());
+        let rejected = match refusal {
+            Some(refusal) => Rejected {
+                kind: refusal.kind,
+                message: format!("{} ({why})", refusal.message),
+            },
+            None => Rejected {
+                kind: "agent".into(),
+                message: why,
+            },
         };
         return Ok(PhaseOutput {
             artifacts: json!({ "rejection": rejected, "commit": parent }),

@@ -84,7 +84,7 @@ impl Run {
                 .as_nanos()
         ));
         let initial_commit = {
-            let repo = RunRepo::init(&staging, &workspace_root())?;
+            let repo = RunRepo::init(&staging, &settings.workspace)?;
             repo.main_head()?
         };
         let config = RunConfig {
@@ -197,7 +197,10 @@ impl Run {
         if !stale.is_empty() {
             tracing::info!("removed stale worktrees: {}", stale.join(", "));
         }
-        let sandbox = Sandbox::new(SandboxConfig::default())?;
+        let sandbox = Sandbox::new(SandboxConfig {
+            sandbox_uid: sandbox_uid(&dir),
+            ..SandboxConfig::default()
+        })?;
         tracing::info!("candidate isolation: {}", sandbox.isolation().describe());
         let val = bench.read_split(Split::Val)?;
         let memory = Arc::new(memory);
@@ -279,6 +282,16 @@ impl Run {
         let b = budget.lock().ok()?;
         b.would_exceed(0, 0.0)
     }
+}
+
+/// The unprivileged uid candidate processes of this run folder run as. The sandbox kills
+/// every process of its uid when a candidate ends, so concurrent runs (or a run and an
+/// `evaluate --run`) must not share one: it is derived from the folder's path.
+pub fn sandbox_uid(run_dir: &Path) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    run_dir.hash(&mut h);
+    61_000 + (h.finish() % 4_000) as u32
 }
 
 /// Builds the agent's budget from the stored spend (so a resume continues the count).

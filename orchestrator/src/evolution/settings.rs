@@ -18,6 +18,8 @@ pub struct RunSettings {
     pub agent: AgentSettings,
     pub prompt_budget: usize,
     pub prompts_dir: Option<PathBuf>,
+    /// The workspace the run's repository was made from.
+    pub workspace: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +113,10 @@ impl RunSettings {
             agent,
             prompt_budget: args.prompt_budget,
             prompts_dir: args.prompts.clone(),
+            workspace: match &args.workspace {
+                Some(w) => std::path::absolute(w)?,
+                None => crate::evolution::run::workspace_root(),
+            },
         })
     }
 

@@ -6,7 +6,7 @@
 //! to replay its stored calls.
 
 use agents::{CheckOutcome, SearchHit, Workbench};
-use sandbox::{ChangeLimits, RunRepo, Sandbox, Worktree};
+use sandbox::{ChangeLimits, Rejection, RunRepo, Sandbox, Worktree};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,6 +21,9 @@ pub struct WorktreeBench {
     sandbox: Arc<Sandbox>,
     worktree: Worktree,
     limits: ChangeLimits,
+    /// Edits refused because they reach outside the editable scope, in order: if the agent
+    /// ends up proposing nothing, the round records the refusal as its rejection.
+    scope_refusals: Mutex<Vec<Rejection>>,
 }
 
 impl WorktreeBench {
@@ -35,7 +38,27 @@ impl WorktreeBench {
             sandbox,
             worktree,
             limits,
+            scope_refusals: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The edits refused so far because they reach outside the editable scope.
+    pub fn scope_refusals(&self) -> Vec<Rejection> {
+        self.scope_refusals
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// Remembers a refusal if it is a scope violation, and returns its sentence for the agent.
+    fn refused(&self, rejection: Rejection) -> String {
+        let text = rejection.to_string();
+        if matches!(rejection, Rejection::OutsideScope { .. }) {
+            if let Ok(mut r) = self.scope_refusals.lock() {
+                r.push(rejection);
+            }
+        }
+        text
     }
 
     fn root(&self) -> &Path {
@@ -172,7 +195,7 @@ impl Workbench for WorktreeBench {
     }
 
     fn write_file(&self, path: &str, content: &str) -> Result<(), String> {
-        sandbox::scope::check_path(path).map_err(|r| r.to_string())?;
+        sandbox::scope::check_path(path).map_err(|r| self.refused(r))?;
         if content.len() > self.limits.max_file_bytes {
             return Err(format!(
                 "the file would be {} bytes; the limit is {}",
@@ -192,7 +215,7 @@ impl Workbench for WorktreeBench {
         let change = sandbox::unified_diff::apply(diff, &self.limits, |p| {
             std::fs::read_to_string(root.join(p)).ok()
         })
-        .map_err(|r| r.to_string())?;
+        .map_err(|r| self.refused(r))?;
         for (path, content) in change.files {
             let full = self.checked_path(&path)?;
             match content {

@@ -1,0 +1,263 @@
+//! A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests (cargo
+//! feature `scripted-server`). It answers each request with the next scripted reply (a
+//! completion, an HTTP status with headers, or no answer at all) and records every request
+//! body it received, so a test can assert exactly what an agent sent and how often.
+//!
+//! It speaks just enough HTTP/1.1: one request per connection, `Content-Length` bodies,
+//! `Connection: close` answers. When the script is exhausted it answers 400.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    /// `200 OK` with this JSON body.
+    Json(Value),
+    /// Any status, extra headers and a raw body (e.g. `429` with `Retry-After`).
+    Status {
+        code: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+    },
+    /// Read the request and never answer (the connection stays open for an hour).
+    Hang,
+}
+
+/// The server; it stops when dropped (if it owns its runtime) or with its runtime.
+pub struct ScriptedServer {
+    /// Base URL to give the agent, e.g. `http://127.0.0.1:41234/v1`.
+    pub url: String,
+    requests: Arc<Mutex<Vec<Value>>>,
+    count: Arc<AtomicUsize>,
+    remaining: Arc<Mutex<VecDeque<Scripted>>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl ScriptedServer {
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(script: Vec<Scripted>) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding 127.0.0.1:0");
+        ScriptedServer::serve_on(listener, script, None)
+    }
+
+    /// Starts the server on a runtime of its own (one worker thread), for tests that block
+    /// (for example while a child process talks to the server).
+    pub fn start_in_background(script: Vec<Scripted>) -> ScriptedServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the scripted server");
+        let listener = runtime
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("binding 127.0.0.1:0");
+        let _guard = runtime.enter();
+        ScriptedServer::serve_on(listener, script, Some(runtime))
+    }
+
+    fn serve_on(
+        listener: TcpListener,
+        script: Vec<Scripted>,
+        runtime: Option<tokio::runtime::Runtime>,
+    ) -> ScriptedServer {
+        let url = format!(
+            "http://{}/v1",
+            listener.local_addr().expect("a bound address")
+        );
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let count = Arc::new(AtomicUsize::new(0));
+        let remaining = Arc::new(Mutex::new(VecDeque::from(script)));
+        let (r, c, s) = (requests.clone(), count.clone(), remaining.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (r, c, s) = (r.clone(), c.clone(), s.clone());
+                tokio::spawn(async move { serve(stream, r, c, s).await });
+            }
+        });
+        ScriptedServer {
+            url,
+            requests,
+            count,
+            remaining,
+            runtime,
+        }
+    }
+
+    /// Every request body received, in order (retries included).
+    pub fn requests(&self) -> Vec<Value> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many requests were received.
+    pub fn request_count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Scripted replies not used yet.
+    pub fn remaining(&self) -> usize {
+        self.remaining
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    requests: Arc<Mutex<Vec<Value>>>,
+    count: Arc<AtomicUsize>,
+    script: Arc<Mutex<VecDeque<Scripted>>>,
+) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let Ok(n) = stream.read(&mut chunk).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let Ok(n) = stream.read(&mut chunk).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body: Value =
+        serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
+    requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(body);
+    count.fetch_add(1, Ordering::SeqCst);
+    let next = script.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+    let (code, headers, body) = match next {
+        Some(Scripted::Json(v)) => (200, vec![], v.to_string()),
+        Some(Scripted::Status {
+            code,
+            headers,
+            body,
+        }) => (code, headers, body),
+        Some(Scripted::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return;
+        }
+        None => (
+            400,
+            vec![],
+            json!({"error": {"message": "script exhausted", "type": "test"}}).to_string(),
+        ),
+    };
+    let mut response = format!(
+        "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        response.push_str(&format!("{k}: {v}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(&body);
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// A chat completion carrying `message` (usage: 100 prompt and 20 completion tokens).
+pub fn completion(message: Value, finish: &str) -> Value {
+    json!({
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "test-model",
+        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    })
+}
+
+/// A reply with tool calls `(name, arguments text)`; call ids are `call_<i>_<name>`.
+pub fn tool_calls(calls: &[(&str, &str)]) -> Scripted {
+    let calls: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (name, args))| {
+            json!({"id": format!("call_{i}_{name}"), "type": "function",
+                   "function": {"name": name, "arguments": args}})
+        })
+        .collect();
+    Scripted::Json(completion(
+        json!({"role": "assistant", "content": null, "tool_calls": calls}),
+        "tool_calls",
+    ))
+}
+
+/// A plain text reply.
+pub fn text(content: &str) -> Scripted {
+    Scripted::Json(completion(
+        json!({"role": "assistant", "content": content}),
+        "stop",
+    ))
+}
+
+/// The same reply reporting other token usage.
+///
+/// # Panics
+/// If `reply` is not a [`Scripted::Json`].
+pub fn with_usage(reply: Scripted, tokens_in: u64, tokens_out: u64) -> Scripted {
+    let Scripted::Json(mut v) = reply else {
+        panic!("with_usage needs a JSON reply")
+    };
+    v["usage"] = json!({"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
+                        "total_tokens": tokens_in + tokens_out});
+    Scripted::Json(v)
+}
+
+/// A `429 Too Many Requests` rate-limit answer with `Retry-After: <secs>`.
+pub fn rate_limited(retry_after_secs: u64) -> Scripted {
+    Scripted::Status {
+        code: 429,
+        headers: vec![("Retry-After", retry_after_secs.to_string())],
+        body: json!({"error": {"message": "Rate limit reached, slow down", "type": "rate_limit_error"}})
+            .to_string(),
+    }
+}
+
+/// Tool-call arguments as JSON text.
+pub fn args(v: Value) -> String {
+    v.to_string()
+}

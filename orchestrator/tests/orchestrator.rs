@@ -1,0 +1,28 @@
+//! End-to-end tests of the evolution loop: the `orchestrator` binary drives real runs on the
+//! prepared ATUS-2014 benchmark, with the `openai` agent talking to a scripted
+//! chat-completions server on 127.0.0.1, from a copy of the workspace whose generator was
+//! deliberately degraded (so the scripted fix is a large, real improvement).
+//!
+//! - `tool_mode`: a good change through tool calls is accepted despite a 429 and a timeout;
+//!   a write to a protected path is refused and recorded as an `outside_scope` rejection; the
+//!   budget cap stops the run cleanly.
+//! - `diff_mode`: a malformed diff, then a good one after the repair prompt; a protected-path
+//!   diff; a compile error, then a repaired change that is built and scored.
+//! - `crash_resume`: SIGKILL in each of the nine phases, resumed each time, ends exactly
+//!   where the uninterrupted run ended, without any LLM request sent twice.
+//!
+//! Candidate sandboxes share one uid, so the runs never overlap: every test holds
+//! [`harness::serial`]. Run with
+//! `cargo test -p orchestrator --test orchestrator -- --test-threads 1`.
+
+#[path = "orchestrator/harness.rs"]
+mod harness;
+#[path = "orchestrator/scripts.rs"]
+mod scripts;
+
+#[path = "orchestrator/crash_resume.rs"]
+mod crash_resume;
+#[path = "orchestrator/diff_mode.rs"]
+mod diff_mode;
+#[path = "orchestrator/tool_mode.rs"]
+mod tool_mode;

@@ -1,0 +1,160 @@
+//! Crash safety: the tool-mode run again, SIGKILLed (`MOBEVOLVE_KILL_AT=1:<phase>:during`:
+//! the phase's work done, not yet recorded) in each of the nine phases of round 1 in turn,
+//! resumed after each kill, then run to its end. It must end exactly where the
+//! uninterrupted run ended — same commits, scores and decisions — and the scripted server
+//! must have received exactly the uninterrupted run's requests: a resumed phase replays
+//! recorded LLM calls, it never sends one again.
+
+use crate::harness::{self, Fixture};
+use crate::scripts;
+use crate::tool_mode;
+use agents::scripted_server::ScriptedServer;
+use memory::{Phase, PhaseState, RunStatus};
+use std::path::Path;
+use std::time::Duration;
+
+fn kill_env(phase: Phase) -> Vec<(&'static str, String)> {
+    vec![("MOBEVOLVE_KILL_AT", format!("1:{}:during", phase.name()))]
+}
+
+/// Checks a kill in `phase`: signal 9, the hook's message, earlier phases recorded,
+/// the killed one started but not recorded.
+fn assert_killed_in(out: &harness::Outcome, runs: &Path, phase: Phase) {
+    assert_eq!(
+        out.killed_by(),
+        Some(9),
+        "expected a SIGKILL in {}, got {}:\n{}",
+        phase.name(),
+        out.status,
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "killing the process in round 1, phase {}",
+            phase.name()
+        )),
+        "{}",
+        out.stderr
+    );
+    let state = harness::run_state(runs, 1);
+    let log = &state.round(1).phases;
+    for entry in log {
+        if entry.phase.position() < phase.position() {
+            assert_eq!(
+                entry.state,
+                PhaseState::Done,
+                "{} before {}",
+                entry.phase.name(),
+                phase.name()
+            );
+        }
+    }
+    let killed = log
+        .iter()
+        .find(|e| e.phase == phase)
+        .expect("the killed phase was begun");
+    assert_ne!(
+        killed.state,
+        PhaseState::Done,
+        "{} was recorded before the kill",
+        phase.name()
+    );
+    assert!(killed.artifacts.is_none());
+}
+
+fn crash_every_phase(fx: &Fixture, url: &str, runs: &Path) {
+    let phases = Phase::ALL;
+    let log = |i: usize| fx.root.join(format!("logs/crash-{i}"));
+    let limit = Duration::from_secs(400);
+    let first = harness::orchestrator(
+        &tool_mode::args(fx, runs, url),
+        &kill_env(phases[0]),
+        limit,
+        &log(0),
+    );
+    assert_killed_in(&first, runs, phases[0]);
+    for (i, phase) in phases.iter().enumerate().skip(1) {
+        let out = harness::orchestrator(
+            &harness::resume_args(fx, runs, 1),
+            &kill_env(*phase),
+            limit,
+            &log(i),
+        );
+        assert_killed_in(&out, runs, *phase);
+    }
+    let last = harness::orchestrator(&harness::resume_args(fx, runs, 1), &[], limit, &log(99));
+    assert_eq!(last.status.code(), Some(0), "{}", last.stderr);
+    assert!(last.stderr.contains("budget"), "{}", last.stderr);
+}
+
+#[test]
+fn a_sigkill_in_every_phase_then_resume_ends_like_the_uninterrupted_run() {
+    let _serial = harness::serial();
+    let Some(fx) = harness::fixture() else { return };
+    let reference = match tool_mode::reference(fx) {
+        Ok(r) => r,
+        Err(e) => panic!("the uninterrupted tool-mode run failed: {e}"),
+    };
+    let server = ScriptedServer::start_in_background(scripts::tool_mode());
+    let runs = fx.root.join("runs-crash");
+    crash_every_phase(fx, &server.url, &runs);
+
+    let run_dir = runs.join("run-1");
+    let s = harness::run_state(&runs, 1);
+    let r = &reference.state;
+    assert_eq!(s.status, RunStatus::Stopped);
+    assert_eq!(s.status, r.status);
+    // Same commits: deterministic commits, same accepted candidate, same main.
+    assert_eq!(s.initial_commit, r.initial_commit);
+    assert_eq!(s.current_commit, r.current_commit);
+    assert_ne!(s.current_commit, s.initial_commit);
+    assert_eq!(
+        harness::main_commit(&run_dir),
+        harness::main_commit(&reference.run_dir)
+    );
+    // Same trajectory and decisions.
+    assert_eq!(s.trajectory, r.trajectory);
+    assert_eq!(s.rounds.len(), r.rounds.len());
+    for (mine, theirs) in s.rounds.iter().zip(&r.rounds) {
+        assert_eq!(mine.parent_commit, theirs.parent_commit);
+        assert_eq!(mine.candidate, theirs.candidate, "round {}", mine.round);
+        let (a, b) = (
+            mine.verification.as_ref().unwrap(),
+            theirs.verification.as_ref().unwrap(),
+        );
+        assert_eq!(
+            (a.accepted, &a.reason),
+            (b.accepted, &b.reason),
+            "round {}",
+            mine.round
+        );
+        assert_eq!(a.metrics, b.metrics, "round {}", mine.round);
+        assert_eq!(
+            mine.trial.as_ref().map(|t| &t.lesson),
+            theirs.trial.as_ref().map(|t| &t.lesson)
+        );
+        let hashes = |x: &memory::RoundRecord| {
+            x.llm_calls
+                .iter()
+                .map(|c| c.request_hash.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hashes(mine), hashes(theirs), "round {}", mine.round);
+    }
+    // Every phase of round 1 was attempted twice (killed once, then redone) and is done.
+    for entry in &s.round(1).phases {
+        assert_eq!(entry.state, PhaseState::Done, "{}", entry.phase.name());
+        assert_eq!(entry.attempts, 2, "{}", entry.phase.name());
+    }
+    // No LLM request was sent twice: the server saw exactly the uninterrupted run's requests.
+    let requests = server.requests();
+    assert_eq!(requests.len(), reference.requests.len());
+    assert!(
+        requests == reference.requests,
+        "the requests differ from the uninterrupted run's"
+    );
+    assert_eq!(s.totals.llm_calls, r.totals.llm_calls);
+    assert!((s.totals.cost_usd - r.totals.cost_usd).abs() < 1e-9);
+    harness::assert_no_worktrees(&run_dir);
+    harness::assert_no_sandbox_processes(fx);
+}

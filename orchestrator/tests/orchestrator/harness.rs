@@ -1,0 +1,416 @@
+//! The shared ground of the loop tests: one prepared benchmark and one degraded copy of the
+//! workspace per test process, the `orchestrator` binary run as a child with a time limit,
+//! and read-side views of a run (its database, its git repository, leftover worktrees and
+//! sandbox processes).
+
+use memory::{Memory, RoundRecord, RunStatus, Totals, TrajectoryPoint};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The line of `heuristics/src/params.rs` the tests degrade, and what they degrade it to.
+/// Ignoring the work profile in retrieval hurts every diagnostic of employed people.
+pub const GOOD_LINE: &str = "pub const SIMILARITY_WEIGHT_WORK: f64 = 3.0;";
+pub const BAD_LINE: &str = "pub const SIMILARITY_WEIGHT_WORK: f64 = 0.0;";
+pub const PARAMS: &str = "heuristics/src/params.rs";
+/// The uid every candidate process runs as (the sandbox's default).
+pub const SANDBOX_UID: u32 = 61_000;
+
+/// What every test shares: the prepared benchmarks and the degraded workspace.
+pub struct Fixture {
+    pub root: PathBuf,
+    pub bench: PathBuf,
+    pub workspace: PathBuf,
+    /// The degraded `params.rs` (the text the scripted agents edit).
+    pub params: String,
+}
+
+/// Runs never overlap (candidate sandboxes share one uid): every test holds this.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the orchestrator crate sits in the workspace")
+        .to_path_buf()
+}
+
+pub fn data_dir() -> PathBuf {
+    repo_root().join("../shared/data")
+}
+
+/// The fixture, or `None` (with a printed reason) when the real data folder is absent.
+pub fn fixture() -> Option<&'static Fixture> {
+    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
+    FIXTURE
+        .get_or_init(|| {
+            let data = data_dir();
+            if !data.is_dir() {
+                eprintln!(
+                    "SKIPPED: the real survey data folder {} is absent; the loop tests need it",
+                    data.display()
+                );
+                return None;
+            }
+            Some(make_fixture(&data))
+        })
+        .as_ref()
+}
+
+fn make_fixture(data: &Path) -> Fixture {
+    remove_stale_roots();
+    let root = std::env::temp_dir().join(format!("mobevolve-looptests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let bench = root.join("bench");
+    let out = orchestrator(
+        &[
+            "data".into(),
+            "prepare".into(),
+            "--data".into(),
+            data.display().to_string(),
+            "--out".into(),
+            bench.display().to_string(),
+        ],
+        &[],
+        Duration::from_secs(300),
+        &root.join("prepare"),
+    );
+    assert!(out.status.success(), "data prepare failed:\n{}", out.stderr);
+    assert!(bench.join("atus-2014/manifest.json").is_file());
+    let workspace = root.join("workspace");
+    copy_workspace(&repo_root(), &workspace);
+    let params_path = workspace.join(PARAMS);
+    let original = std::fs::read_to_string(&params_path).unwrap();
+    assert_eq!(
+        original.matches(GOOD_LINE).count(),
+        1,
+        "{PARAMS} no longer holds `{GOOD_LINE}` exactly once; update harness::GOOD_LINE"
+    );
+    let params = original.replace(GOOD_LINE, BAD_LINE);
+    std::fs::write(&params_path, &params).unwrap();
+    Fixture {
+        root,
+        bench,
+        workspace,
+        params,
+    }
+}
+
+/// Removes the roots of earlier test processes that are gone.
+fn remove_stale_roots() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("mobevolve-looptests-") else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Copies the repository's source (tracked files and new files git does not ignore; never
+/// `target/` or `out/`) into `dst`.
+fn copy_workspace(src: &Path, dst: &Path) {
+    let out = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(src)
+        .output()
+        .expect("git ls-files");
+    assert!(out.status.success(), "git ls-files failed");
+    let mut copied = 0;
+    for rel in out.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+        let rel = String::from_utf8_lossy(rel).into_owned();
+        if rel.starts_with("target/") || rel.starts_with("out/") {
+            continue;
+        }
+        let from = src.join(&rel);
+        if !from.is_file() {
+            continue; // deleted in the working tree
+        }
+        let to = dst.join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+        copied += 1;
+    }
+    assert!(
+        copied > 20,
+        "only {copied} files copied from {}",
+        src.display()
+    );
+}
+
+/// A finished `orchestrator` process.
+pub struct Outcome {
+    pub status: ExitStatus,
+    pub stderr: String,
+}
+
+impl Outcome {
+    pub fn killed_by(&self) -> Option<i32> {
+        self.status.signal()
+    }
+}
+
+/// Runs the binary with `args` (and `env` added; `MOBEVOLVE_KILL_AT` and `OPENAI_API_KEY`
+/// removed unless given), killing it and failing the test past `limit`. Its output goes to
+/// `<log>.out` / `<log>.err`.
+pub fn orchestrator(
+    args: &[String],
+    env: &[(&str, String)],
+    limit: Duration,
+    log: &Path,
+) -> Outcome {
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let err_path = log.with_extension("err");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_orchestrator"));
+    cmd.args(args)
+        .env_remove("MOBEVOLVE_KILL_AT")
+        .env_remove("OPENAI_API_KEY")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("starting the orchestrator binary");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "`orchestrator {}` took more than {limit:?}; its stderr:\n{}",
+                args.join(" "),
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    eprintln!(
+        "orchestrator {} → {status} in {:.1} s",
+        args.iter().take(2).cloned().collect::<Vec<_>>().join(" "),
+        started.elapsed().as_secs_f64()
+    );
+    Outcome { status, stderr }
+}
+
+/// `orchestrator run` arguments for the `openai` agent at `url`.
+pub fn run_args(fx: &Fixture, runs: &Path, url: &str, mode: &str, rounds: u32) -> Vec<String> {
+    [
+        "run",
+        "--new",
+        "--benchmark",
+        "atus-2014",
+        "--rounds",
+        &rounds.to_string(),
+        "--agent",
+        "openai",
+        "--base-url",
+        url,
+        "--model",
+        "scripted",
+        "--agent-mode",
+        mode,
+        "--runs",
+        &runs.display().to_string(),
+        "--bench",
+        &fx.bench.display().to_string(),
+        "--eval-seeds",
+        "1",
+        "--noise-seeds",
+        "2",
+        "--workspace",
+        &fx.workspace.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+pub fn resume_args(fx: &Fixture, runs: &Path, run: i64) -> Vec<String> {
+    vec![
+        "resume".into(),
+        run.to_string(),
+        "--runs".into(),
+        runs.display().to_string(),
+        "--bench".into(),
+        fx.bench.display().to_string(),
+    ]
+}
+
+/// Everything the database holds about a run.
+#[derive(Debug, Clone)]
+pub struct RunState {
+    pub status: RunStatus,
+    pub initial_commit: String,
+    pub current_commit: String,
+    pub trajectory: Vec<TrajectoryPoint>,
+    pub rounds: Vec<RoundRecord>,
+    pub totals: Totals,
+}
+
+impl RunState {
+    pub fn round(&self, r: u32) -> &RoundRecord {
+        self.rounds
+            .iter()
+            .find(|x| x.round == r)
+            .unwrap_or_else(|| panic!("round {r} was never started"))
+    }
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+pub fn run_state(runs: &Path, run: i64) -> RunState {
+    block_on(async {
+        let memory = Memory::open(runs.join("mobevolve.sqlite")).await.unwrap();
+        let summary = memory.run_summary(run).await.unwrap();
+        let totals = memory.totals(run).await.unwrap();
+        let mut rounds = Vec::new();
+        for r in 1..=totals.rounds {
+            rounds.push(memory.round_record(run, r).await.unwrap());
+        }
+        RunState {
+            status: summary.status,
+            initial_commit: summary.config.initial_commit.clone(),
+            current_commit: summary.current_commit,
+            trajectory: memory.trajectory(run).await.unwrap(),
+            rounds,
+            totals,
+        }
+    })
+}
+
+/// The artifacts a phase of a round recorded.
+pub fn artifacts(record: &RoundRecord, phase: memory::Phase) -> serde_json::Value {
+    record
+        .phases
+        .iter()
+        .find(|e| e.phase == phase)
+        .and_then(|e| e.artifacts.clone())
+        .unwrap_or_else(|| panic!("round {}: no artifacts of {}", record.round, phase.name()))
+}
+
+/// `git` on a run's repository.
+pub fn git(run_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("--git-dir")
+        .arg(run_dir.join("repo"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn main_commit(run_dir: &Path) -> String {
+    git(run_dir, &["rev-parse", "refs/heads/main"])
+}
+
+/// Fails if a candidate worktree is left in the run folder.
+pub fn assert_no_worktrees(run_dir: &Path) {
+    let dir = run_dir.join("worktrees");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "worktrees left in {}: {left:?}",
+        dir.display()
+    );
+}
+
+/// Fails if a process of the sandbox uid that belongs to this test process's runs survives.
+pub fn assert_no_sandbox_processes(fx: &Fixture) {
+    let root = fx.root.display().to_string();
+    let mut survivors = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.parse::<u32>().is_err() {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|u| u.parse::<u32>().ok());
+        if uid != Some(SANDBOX_UID) {
+            continue;
+        }
+        // Other projects' sandboxes may use the same uid: only ours count.
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let mine = [environ, cmdline]
+            .iter()
+            .any(|b| String::from_utf8_lossy(b).contains(&root));
+        if mine {
+            let cmd = std::fs::read_to_string(entry.path().join("cmdline")).unwrap_or_default();
+            survivors.push(format!("{name}: {}", cmd.replace('\0', " ")));
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "sandbox processes (uid {SANDBOX_UID}) survived: {survivors:?}"
+    );
+}
+
+/// The last user message of a chat request.
+pub fn last_user(request: &serde_json::Value) -> String {
+    request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Every tool result of a chat request, in order.
+pub fn tool_results(request: &serde_json::Value) -> Vec<String> {
+    request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap_or("").to_string())
+        .collect()
+}
