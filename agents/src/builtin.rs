@@ -8,8 +8,10 @@
 //!    diagnostics carry (the attribution record's ranking), damped by the moves that
 //!    already failed (the evolution memory) and boosted when the same move was accepted
 //!    last time;
-//! 3. steps the best move by a fraction of the constant's range (halved after each
-//!    rejection of that move, dropped below [`MIN_STEP_FRACTION`]), and
+//! 3. steps the best move by a fraction of the constant's range: a rejected move that
+//!    still lowered the Score (a real gain, within the noise floor) is retried with twice
+//!    the step; one that raised it is retried with half the step, and dropped below
+//!    [`MIN_STEP_FRACTION`]; and
 //! 4. returns a real unified diff of `params.rs`.
 //!
 //! The search is deterministic: same source, ranking and history → same move.
@@ -22,7 +24,7 @@ use similar::TextDiff;
 pub const PARAMS_PATH: &str = "heuristics/src/params.rs";
 
 /// First step of a move, as a fraction of the constant's range.
-pub const INITIAL_STEP_FRACTION: f64 = 0.15;
+pub const INITIAL_STEP_FRACTION: f64 = 0.05;
 
 /// A move whose step has been halved below this fraction of the range is exhausted.
 pub const MIN_STEP_FRACTION: f64 = 0.01;
@@ -32,6 +34,12 @@ pub const REPEAT_SUCCESS_BOOST: f64 = 1.5;
 
 /// Priority multiplier per rejection of the same move since the constant last changed.
 pub const FAILURE_DAMPING: f64 = 0.5;
+
+/// Largest step, as a fraction of the range, a promising move grows to.
+pub const MAX_STEP_FRACTION: f64 = 0.4;
+
+/// Priority multiplier of a rejected move that still lowered the Score.
+pub const PROMISING_BOOST: f64 = 1.25;
 
 /// Share of priority every constant keeps even when none of its targets rank high, so the
 /// search still explores constants whose `Targets` lines are incomplete.
@@ -74,6 +82,9 @@ pub struct PastMove {
     pub direction: Direction,
     pub step_fraction: f64,
     pub accepted: bool,
+    /// Parent Score − candidate Score (positive: the move helped); 0 when never scored.
+    #[serde(default)]
+    pub improvement: f64,
 }
 
 /// The move chosen this round.
@@ -260,13 +271,26 @@ fn move_memory(t: &Tunable, direction: Direction, history: &[PastMove]) -> Optio
         Some(m) if m.direction == direction => m.step_fraction,
         _ => INITIAL_STEP_FRACTION,
     };
-    if let Some(last_failure) = failures.last() {
-        step_fraction = last_failure.step_fraction / 2.0;
+    let mut factor = 1.0;
+    for failure in &failures {
+        if failure.improvement > 0.0 {
+            // Right direction, too small a gain to clear the noise floor: go further.
+            step_fraction = (failure.step_fraction * 2.0).min(MAX_STEP_FRACTION);
+            factor *= PROMISING_BOOST;
+        } else {
+            step_fraction = failure.step_fraction / 2.0;
+            factor *= FAILURE_DAMPING;
+        }
     }
     if step_fraction < MIN_STEP_FRACTION {
         return None;
     }
-    let mut factor = FAILURE_DAMPING.powi(failures.len() as i32);
+    // A promising move that already reached the largest step has nothing left to try.
+    if let Some(last) = failures.last() {
+        if last.improvement > 0.0 && last.step_fraction >= MAX_STEP_FRACTION {
+            return None;
+        }
+    }
     if matches!(last_accepted, Some(m) if m.direction == direction) {
         factor *= REPEAT_SUCCESS_BOOST;
     }
@@ -472,7 +496,7 @@ pub const SLOT_COUNT: usize = 24;
         let m = plan_move(&t, &ranked(), &[]).unwrap();
         assert_eq!(m.tunable, "SHIFT_PROBABILITY");
         assert_eq!(m.direction, Direction::Up);
-        assert!((m.to - 0.275).abs() < 1e-9, "{}", m.to);
+        assert!((m.to - 0.225).abs() < 1e-9, "{}", m.to);
         assert_eq!(
             m.evidence,
             vec![("hourly_activity_jsd_mean".to_string(), 0.30)]
@@ -488,6 +512,7 @@ pub const SLOT_COUNT: usize = 24;
             direction: dir,
             step_fraction: step,
             accepted: false,
+            improvement: -0.01,
         };
         // After the up move failed, the down move of the same constant comes next.
         let m = plan_move(&t, &ranked(), &[fail(1, Direction::Up, 0.15)]).unwrap();
@@ -531,6 +556,7 @@ pub const SLOT_COUNT: usize = 24;
             direction: Direction::Down,
             step_fraction: 0.05,
             accepted: true,
+            improvement: 0.02,
         }];
         let m = plan_move(&t, &ranked(), &h).unwrap();
         assert_eq!(
@@ -538,6 +564,30 @@ pub const SLOT_COUNT: usize = 24;
             ("SHIFT_PROBABILITY", Direction::Down)
         );
         assert!((m.to - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_promising_rejected_move_is_retried_further_in_the_same_direction() {
+        let t = parse_tunables(PARAMS);
+        let promising = PastMove {
+            round: 1,
+            tunable: "SHIFT_PROBABILITY".into(),
+            direction: Direction::Up,
+            step_fraction: 0.05,
+            accepted: false,
+            improvement: 0.004,
+        };
+        let m = plan_move(&t, &ranked(), &[promising.clone()]).unwrap();
+        assert_eq!((m.tunable.as_str(), m.direction), ("SHIFT_PROBABILITY", Direction::Up));
+        assert!((m.step_fraction - 0.10).abs() < 1e-12);
+        assert!((m.to - 0.25).abs() < 1e-9);
+        // Once it reached the largest step, it is exhausted.
+        let at_max = PastMove {
+            step_fraction: MAX_STEP_FRACTION,
+            ..promising
+        };
+        let m = plan_move(&t, &ranked(), &[at_max]).unwrap();
+        assert!(!(m.tunable == "SHIFT_PROBABILITY" && m.direction == Direction::Up));
     }
 
     #[test]
@@ -562,8 +612,8 @@ pub const SLOT_COUNT: usize = 24;
         let t = parse_tunables(PARAMS);
         let m = plan_move(&t, &ranked(), &[]).unwrap();
         let new = rewrite(PARAMS, &m).unwrap();
-        assert!(new.contains("pub const SHIFT_PROBABILITY: f64 = 0.275;"));
-        assert_eq!(parse_tunables(&new)[1].value, 0.275);
+        assert!(new.contains("pub const SHIFT_PROBABILITY: f64 = 0.225;"));
+        assert_eq!(parse_tunables(&new)[1].value, 0.225);
         let diff = unified_diff(PARAMS_PATH, PARAMS, &new);
         assert!(
             diff.starts_with("--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@")
@@ -580,6 +630,6 @@ pub const SLOT_COUNT: usize = 24;
                 .count(),
             1
         );
-        assert!(m.hypothesis().contains("from 0.2 to 0.275"));
+        assert!(m.hypothesis().contains("from 0.2 to 0.225"));
     }
 }

@@ -1060,3 +1060,6 @@ mod inbox {
         assert_eq!(err, AgentError::Timeout(Duration::from_millis(100)));
     }
 }
+
+#[path = "agents/hostile_replies.rs"]
+mod hostile_replies;

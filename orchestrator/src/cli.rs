@@ -219,10 +219,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Seeds averaged into a generator's validation Score.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub eval_seeds: u32,
     /// Seeds used to measure the noise floor at the start of the run.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 10)]
     pub noise_seeds: u32,
     /// Reject a candidate if any group score (Individual, Distribution, Behavior) worsens by more than this.
     #[arg(long)]

@@ -317,6 +317,14 @@ impl Lines {
 
 /// Where the old side of `hunk` matches `file` exactly, or why it does not at `at`.
 fn mismatch_at(file: &[String], old: &[&str], at: usize) -> Option<String> {
+    // A start past the end (hunk headers come from untrusted text, up to usize::MAX).
+    if at > file.len() {
+        return Some(format!(
+            "the hunk starts at line {}, but the file has only {} lines",
+            at.saturating_add(1),
+            file.len()
+        ));
+    }
     for (k, expected) in old.iter().enumerate() {
         match file.get(at + k) {
             None => {
@@ -400,18 +408,21 @@ fn apply_file(
         } else {
             hunk.old_start.saturating_sub(1)
         };
-        let at = if mismatch_at(&file.lines, &old, stated).is_none() && stated >= cursor {
+        let fits = stated
+            .checked_add(old.len())
+            .is_some_and(|end| end <= file.lines.len());
+        let at = if fits && mismatch_at(&file.lines, &old, stated).is_none() && stated >= cursor {
             stated
         } else {
             // Like `git apply`: accept the nearest exact match at an offset, no fuzz.
             let limit = file.lines.len();
             let found = (1..=limit).find_map(|d| {
-                [stated.checked_sub(d), Some(stated + d)]
+                [stated.checked_sub(d), stated.checked_add(d)]
                     .into_iter()
                     .flatten()
                     .find(|&p| {
                         p >= cursor
-                            && p + old.len() <= limit
+                            && p.checked_add(old.len()).is_some_and(|end| end <= limit)
                             && mismatch_at(&file.lines, &old, p).is_none()
                     })
             });

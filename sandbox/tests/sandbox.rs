@@ -689,3 +689,6 @@ fn stale_worktrees_are_removed_on_start() {
     let main = fx.run.main_head().unwrap();
     fx.sibling = fx.run.create_worktree("sibling", &main).unwrap();
 }
+
+#[path = "sandbox/hostile_diffs.rs"]
+mod hostile_diffs;

@@ -167,12 +167,72 @@ pub fn prepare(
         diaries.push(to_diary(states, zone_table.is_some()));
     }
 
-    // Write into a fresh partial folder, then move it into place.
+    if kept == 0 {
+        return Err(PrepareError::input(
+            data_dir.join(diary_file),
+            0,
+            None,
+            format!(
+                "no person has a usable diary ({} read, all dropped: {})",
+                records.entries.len() + imported.orphans.len(),
+                drops.first_reason.keys().cloned().collect::<Vec<_>>().join("; ")
+            ),
+        ));
+    }
+
+    // Write into a fresh partial folder, then move it into place. On any failure the
+    // partial folder is removed and a benchmark already at the target is left untouched.
     let final_dir = out_dir.join(&config.name);
     let partial = out_dir.join(format!("{}.partial", config.name));
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(|e| PrepareError::io(&partial, e))?;
     }
+    let written = write_benchmark(
+        config,
+        &partial,
+        &final_dir,
+        zone_table.as_ref(),
+        &by_split,
+        |files| {
+            build_manifest(
+                config,
+                files,
+                &sources,
+                &by_split,
+                records.entries.len() + imported.orphans.len(),
+                kept,
+                drops.clone(),
+                zone_table.as_ref(),
+                &imported.counters,
+                records.sanitised_values,
+            )
+        },
+    );
+    let manifest = match written {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    Ok(PrepareSummary {
+        out_dir: final_dir,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        manifest,
+    })
+}
+
+/// Writes every file into `partial`, then the manifest, then swaps `partial` into
+/// `final_dir`: the old benchmark is moved aside first and removed only once the new
+/// one is in place, so a failure at any step never loses it.
+fn write_benchmark(
+    config: &SurveyConfig,
+    partial: &Path,
+    final_dir: &Path,
+    zone_table: Option<&ZoneTable>,
+    by_split: &BTreeMap<usize, (PersonTable, Vec<Diary>)>,
+    manifest_of: impl FnOnce(&[(String, String)]) -> Manifest,
+) -> Result<Manifest, PrepareError> {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut write_file = |rel: &str, write: &dyn Fn(&Path) -> std::io::Result<()>| {
         let path = partial.join(rel);
@@ -184,14 +244,13 @@ pub fn prepare(
         files.push((rel.to_string(), sha256_hex(&bytes)));
         Ok::<(), PrepareError>(())
     };
-    if let Some(z) = &zone_table {
+    if let Some(z) = zone_table {
         write_file("zones.csv", &|p| z.write(p))?;
     }
     for split in Split::ALL {
         let (table, diaries) = &by_split[&split_index(split)];
-        let zones_io = zone_table.as_ref();
         write_file(&format!("{}/persons.csv", split.name()), &|p| {
-            table.write(p, zones_io)
+            table.write(p, zone_table)
         })?;
         write_file(&format!("{}/diaries.csv", split.name()), &|p| {
             let f = std::fs::File::create(p)?;
@@ -202,35 +261,33 @@ pub fn prepare(
                     .iter()
                     .map(|p| p.id.as_str())
                     .zip(diaries.iter()),
-                zones_io,
+                zone_table,
             )
         })?;
     }
-
-    let manifest = build_manifest(
-        config,
-        &files,
-        &sources,
-        &by_split,
-        records.entries.len() + imported.orphans.len(),
-        kept,
-        drops,
-        zone_table.as_ref(),
-        &imported.counters,
-        records.sanitised_values,
-    );
+    let manifest = manifest_of(&files);
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises") + "\n";
     let manifest_path = partial.join("manifest.json");
     std::fs::write(&manifest_path, json).map_err(|e| PrepareError::io(&manifest_path, e))?;
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(|e| PrepareError::io(&final_dir, e))?;
+    let aside = final_dir.with_file_name(format!("{}.old", config.name));
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(|e| PrepareError::io(&aside, e))?;
     }
-    std::fs::rename(&partial, &final_dir).map_err(|e| PrepareError::io(&final_dir, e))?;
-    Ok(PrepareSummary {
-        out_dir: final_dir,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-        manifest,
-    })
+    let had_old = final_dir.exists();
+    if had_old {
+        std::fs::rename(final_dir, &aside).map_err(|e| PrepareError::io(final_dir, e))?;
+    }
+    if let Err(e) = std::fs::rename(partial, final_dir) {
+        if had_old {
+            let _ = std::fs::rename(&aside, final_dir);
+        }
+        return Err(PrepareError::io(final_dir, e));
+    }
+    if had_old {
+        // The new benchmark is in place; a leftover `.old` folder is harmless.
+        let _ = std::fs::remove_dir_all(&aside);
+    }
+    Ok(manifest)
 }
 
 fn split_index(split: Split) -> usize {

@@ -103,6 +103,14 @@ impl SourceTable {
                 }
             }
         }
+        if rows.is_empty() {
+            return Err(PrepareError::input(
+                path,
+                2,
+                None,
+                "no data rows (the file holds only its header line)",
+            ));
+        }
         Ok(SourceTable {
             path: path.to_path_buf(),
             header,

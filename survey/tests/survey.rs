@@ -848,3 +848,5 @@ mod real_data {
         assert_eq!(again.manifest, santiago.manifest);
     }
 }
+#[path = "survey/fuzzed_inputs.rs"]
+mod fuzzed_inputs;

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    if args.run.is_some() {
-        anyhow::bail!("`generate --run` needs a run; see `orchestrator status`");
+    if let Some(run) = args.run {
+        return generate_with_run(run, &args);
     }
     let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, &args.benchmark)?)?;
     let started = Instant::now();
@@ -68,4 +68,49 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `generate --run RUN`: the run's best generator, built and rolled out in the sandbox.
+fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    use crate::evolution::best_generator::{population_limits, BestGenerator};
+    let bench_root = std::path::absolute(&args.bench.dir)?;
+    let runs_root = std::path::absolute(&args.runs.dir)?;
+    crate::commands::run::runtime()?.block_on(async move {
+        let best = BestGenerator::open(id, &runs_root, &bench_root).await?;
+        let commit = best.summary.current_commit.clone();
+        let started = Instant::now();
+        let (view, persons) = match (&args.persons, args.split) {
+            (Some(path), _) => {
+                // Check the file before handing it to the sandbox: errors name the line.
+                PersonTable::read(path, best.bench.zones_for_io())?;
+                let view = best.persons_view(Split::Val)?;
+                (view, sandbox::RolloutPersons::PersonsFile(std::path::absolute(path)?))
+            }
+            (None, Some(split)) => {
+                if split.split() == Split::Test {
+                    scoring::log_test_read(&best.bench, &format!("generate --run {id} --split test (persons only)"))?;
+                }
+                let view = best.persons_view(split.split())?;
+                (view, sandbox::RolloutPersons::Split(split.split().name().to_string()))
+            }
+            (None, None) => anyhow::bail!("give --persons FILE or --split NAME"),
+        };
+        let diaries = best.rollouts(&commit, &view, persons, &[args.seed], Some(population_limits()))?;
+        best.memory.release_run(best.lock).await?;
+        let bytes = diaries.into_iter().next().unwrap_or_default();
+        if args.out.as_os_str() == "-" {
+            std::io::stdout().lock().write_all(&bytes)?;
+        } else {
+            std::fs::write(&args.out, &bytes)
+                .with_context(|| format!("cannot write {}", args.out.display()))?;
+        }
+        eprintln!(
+            "generated {} diaries with run {id}'s generator {} in {:.1} s (sandboxed build and rollout) → {}",
+            bytes.iter().filter(|&&b| b == b'\n').count().saturating_sub(1),
+            &commit[..10],
+            started.elapsed().as_secs_f64(),
+            args.out.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }

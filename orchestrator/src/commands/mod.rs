@@ -5,7 +5,8 @@ mod bench;
 mod data;
 mod evaluate;
 mod generate;
-mod review;
+mod report;
+pub mod review;
 pub mod run;
 
 use crate::cli::Command;
@@ -23,6 +24,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Status(args) => review::status(args),
         Command::Show(args) => review::show(args),
         Command::Diff(args) => review::diff(args),
-        other => anyhow::bail!("`{other:?}` is not available yet"),
+        Command::Report(args) => report::report(args),
+        Command::Export(args) => report::export(args),
     }
 }

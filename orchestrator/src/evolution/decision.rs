@@ -79,8 +79,10 @@ impl AcceptanceRule {
 }
 
 /// The noise floor from the Scores of one generator under several seeds: the standard
-/// deviation of the difference between two means of `eval_seeds` independent rollouts,
-/// σ·√(2/k), where σ is the sample standard deviation of the single-seed Scores.
+/// error of a mean of `eval_seeds` rollouts, σ/√k, where σ is the sample standard
+/// deviation of the single-seed Scores. A candidate is compared with its parent on the
+/// same seeds, so the seed noise the two share cancels; what remains is at most the
+/// uncertainty of each mean.
 pub fn noise_floor(single_seed_scores: &[f64], eval_seeds: u32) -> f64 {
     let n = single_seed_scores.len();
     if n < 2 {
@@ -92,7 +94,7 @@ pub fn noise_floor(single_seed_scores: &[f64], eval_seeds: u32) -> f64 {
         .map(|s| (s - mean).powi(2))
         .sum::<f64>()
         / (n - 1) as f64;
-    var.sqrt() * (2.0 / eval_seeds.max(1) as f64).sqrt()
+    var.sqrt() / (eval_seeds.max(1) as f64).sqrt()
 }
 
 #[cfg(test)]
@@ -150,10 +152,10 @@ mod tests {
     }
 
     #[test]
-    fn noise_floor_is_the_sd_of_a_difference_of_means() {
-        // σ of [1, 2, 3] is 1; with k = 2 seeds per mean, σ·√(2/2) = 1.
-        assert!((noise_floor(&[1.0, 2.0, 3.0], 2) - 1.0).abs() < 1e-12);
-        assert!((noise_floor(&[1.0, 2.0, 3.0], 8) - 0.5).abs() < 1e-12);
+    fn noise_floor_is_the_standard_error_of_a_k_seed_mean() {
+        // σ of [1, 2, 3] is 1; with k = 4 seeds per mean, σ/√4 = 0.5.
+        assert!((noise_floor(&[1.0, 2.0, 3.0], 1) - 1.0).abs() < 1e-12);
+        assert!((noise_floor(&[1.0, 2.0, 3.0], 4) - 0.5).abs() < 1e-12);
         assert_eq!(noise_floor(&[1.5], 3), 0.0);
     }
 }

@@ -5,6 +5,7 @@
 //! `workbench` and `llm_store` adapt the sandbox and the memory to the agents' traits.
 
 pub mod agent_factory;
+pub mod best_generator;
 pub mod decision;
 pub mod evaluations;
 pub mod faults;

@@ -409,6 +409,7 @@ async fn builtin_context(run: &Run, r: u32, findings: &Value) -> anyhow::Result<
             direction: planned.direction,
             step_fraction: planned.step_fraction,
             accepted: decision["accepted"].as_bool().unwrap_or(false),
+            improvement: decision["improvement"].as_f64().unwrap_or(0.0),
         });
     }
     Ok(serde_json::to_value(BuiltinContext {
@@ -808,8 +809,16 @@ async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
         };
     let reason_for_git = reason.clone();
     let scored = metrics.is_some();
+    let round_parent = parent_commit(run, r).await?;
     let new_main = with_repo(run, move |repo, _| {
         if accepted {
+            // Only this phase moves `main` during a round: if it already moved, an earlier
+            // attempt accepted the candidate and died before recording it. Accepting again
+            // would put a second, merge commit on `main`.
+            let main = repo.main_head()?;
+            if main != round_parent {
+                return Ok(Some(main));
+            }
             Ok(Some(repo.accept(&name)?))
         } else {
             if scored {

@@ -134,7 +134,7 @@ impl RunSettings {
     pub fn rule_text(&self) -> String {
         let mut s = format!(
             "accept iff every validity check passes and the mean validation Score over seeds {:?} \
-             beats the parent's by more than the noise floor (σ·√(2/{}) of {} seeds, measured on the \
+             beats the parent's by more than the noise floor (σ/√{} over {} seeds, measured on the \
              initial generator in round 1)",
             self.eval_seed_list(),
             self.eval_seeds,

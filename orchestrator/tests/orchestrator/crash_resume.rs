@@ -95,7 +95,7 @@ fn a_sigkill_in_every_phase_then_resume_ends_like_the_uninterrupted_run() {
         Ok(r) => r,
         Err(e) => panic!("the uninterrupted tool-mode run failed: {e}"),
     };
-    let server = ScriptedServer::start_in_background(scripts::tool_mode());
+    let server = ScriptedServer::start_in_background(scripts::tool_mode(fx));
     let runs = fx.root.join("runs-crash");
     crash_every_phase(fx, &server.url, &runs);
 

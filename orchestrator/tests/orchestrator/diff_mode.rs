@@ -2,7 +2,7 @@
 //! diff repaired into the fix (accepted), diffs outside the editable scope (rejected as
 //! `outside_scope`), and a compile error repaired into a change that is built and scored.
 
-use crate::harness::{self, GOOD_LINE, PARAMS};
+use crate::harness::{self, PARAMS};
 use crate::scripts::{self, COMMENT};
 use agents::scripted_server::ScriptedServer;
 use memory::{Phase, RunStatus};
@@ -50,7 +50,7 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
         s.initial_commit
     );
     let main_params = harness::git(&run_dir, &["show", &format!("main:{PARAMS}")]);
-    assert!(main_params.contains(GOOD_LINE));
+    assert!(main_params.contains(&fx.good_line));
 
     // Round 2: both diffs leave the editable scope; the repairs run out.
     let repair = harness::last_user(&reqs[3]);

@@ -2,7 +2,7 @@
 //! run, built from the fixture's degraded workspace so that every edit matches exactly.
 //! Every paid reply reports 100 prompt and 10 completion tokens.
 
-use crate::harness::{Fixture, BAD_LINE, GOOD_LINE, PARAMS};
+use crate::harness::{Fixture, PARAMS};
 use agents::scripted_server::{args, rate_limited, text, tool_calls, with_usage, Scripted};
 use serde_json::json;
 
@@ -27,7 +27,7 @@ pub const TOOL_MAX_STEPS: u32 = 6;
 /// Round 2: write_file to evaluator/src/lib.rs and to heuristics/Cargo.toml (both refused),
 /// submit with no change (refused), a text reply, then two submits: the step limit ends
 /// the proposal with no change.
-pub fn tool_mode() -> Vec<Scripted> {
+pub fn tool_mode(fx: &Fixture) -> Vec<Scripted> {
     vec![
         rate_limited(1),
         Scripted::Hang,
@@ -35,15 +35,15 @@ pub fn tool_mode() -> Vec<Scripted> {
         paid(tool_calls(&[("read_file", &args(json!({"path": PARAMS})))])),
         paid(tool_calls(&[(
             "apply_edit",
-            &args(json!({"path": PARAMS, "old": BAD_LINE, "new": GOOD_LINE})),
+            &args(json!({"path": PARAMS, "old": fx.bad_line, "new": fx.good_line})),
         )])),
         paid(tool_calls(&[("check_build", "{}")])),
         paid(tool_calls(&[(
             "submit",
             &args(json!({
-                "target": "slot_accuracy_error of employed people",
-                "hypothesis": "retrieval ignores the work profile, so workers get non-workers' days",
-                "rationale": "restore the work-profile similarity weight",
+                "target": "first_nonhome_hour_jsd",
+                "hypothesis": "almost every day is shifted by an hour, so start times are smeared",
+                "rationale": "shift rarely, as the data does",
             })),
         )])),
         // Round 2.
@@ -98,11 +98,11 @@ fn diff_reply(target: &str, hypothesis: &str, diff: &str) -> Scripted {
 
 /// The fixed `params.rs` (round 1's accepted change applied).
 pub fn fixed_params(fx: &Fixture) -> String {
-    fx.params.replace(BAD_LINE, GOOD_LINE)
+    fx.params.replace(&fx.bad_line, &fx.good_line)
 }
 
 /// The comment-only change of round 3 in diff mode (it must score exactly like its parent).
-pub const COMMENT: &str = "// The work-profile weight matters most for employed people.\n";
+pub const COMMENT: &str = "// Most days keep their real timing.\n";
 
 /// Diff mode (`--max-repairs 1`), three rounds.
 ///
@@ -124,22 +124,22 @@ pub fn diff_mode(fx: &Fixture) -> Vec<Scripted> {
         PARAMS,
         &fixed,
         &fixed.replace(
-            GOOD_LINE,
-            "pub const SIMILARITY_WEIGHT_WORK: f64 = \"three\";",
+            &fx.good_line,
+            &fx.good_line.replace("f64 = ", "f64 = \"a string\"; // "),
         ),
     );
     let comment = unified_diff(
         PARAMS,
         &fixed,
-        &fixed.replace(GOOD_LINE, &format!("{COMMENT}{GOOD_LINE}")),
+        &fixed.replace(&fx.good_line, &format!("{COMMENT}{}", fx.good_line)),
     );
     vec![
         paid(text(
             "TARGET: employed people\nHYPOTHESIS: h\n\n```diff\n--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@ this is not a hunk @@\n-nothing\n```\n",
         )),
         diff_reply(
-            "slot_accuracy_error of employed people",
-            "retrieval ignores the work profile",
+            "first_nonhome_hour_jsd",
+            "almost every day is shifted by an hour",
             &fix,
         ),
         // Round 2.

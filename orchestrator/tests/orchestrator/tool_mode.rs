@@ -3,7 +3,7 @@
 //! calls after a 429 and a timeout, round 2 tries to write protected files, and the dollar
 //! budget stops the run before round 3.
 
-use crate::harness::{self, Fixture, Outcome, RunState, GOOD_LINE, PARAMS};
+use crate::harness::{self, Fixture, Outcome, RunState, PARAMS};
 use crate::scripts::{self, TOKENS_OUT, TOOL_MAX_STEPS, TOOL_ROUND_1_CALLS, TOOL_ROUND_2_CALLS};
 use agents::scripted_server::ScriptedServer;
 use memory::{Phase, RunStatus};
@@ -59,7 +59,7 @@ pub fn reference(fx: &'static Fixture) -> &'static Result<ToolRun, String> {
 }
 
 fn make_reference(fx: &Fixture) -> ToolRun {
-    let server = ScriptedServer::start_in_background(scripts::tool_mode());
+    let server = ScriptedServer::start_in_background(scripts::tool_mode(fx));
     let runs = fx.root.join("runs-tools");
     let out: Outcome = harness::orchestrator(
         &args(fx, &runs, &server.url),
@@ -89,7 +89,7 @@ fn setup() -> Option<(&'static Fixture, &'static ToolRun)> {
 #[test]
 fn a_good_change_is_accepted_after_a_rate_limit_and_a_timeout() {
     let _serial = harness::serial();
-    let Some((_fx, run)) = setup() else { return };
+    let Some((fx, run)) = setup() else { return };
     let s = &run.state;
     let r1 = s.round(1);
     // The 429 and the unanswered request were retried with the same body.
@@ -113,7 +113,7 @@ fn a_good_change_is_accepted_after_a_rate_limit_and_a_timeout() {
     // The tool loop ran against the real worktree.
     let results = harness::tool_results(&run.requests[TOOL_ROUND_1_CALLS + 1]);
     assert!(results[0].contains(PARAMS), "{results:?}");
-    assert!(results[1].contains(crate::harness::BAD_LINE), "{results:?}");
+    assert!(results[1].contains(&fx.bad_line), "{results:?}");
     assert!(results[2].starts_with("ok: edited"), "{results:?}");
     assert_eq!(results[3], "ok: it builds");
     // Accepted: the decision, the trajectory, the run's current commit and `main`.
@@ -131,7 +131,7 @@ fn a_good_change_is_accepted_after_a_rate_limit_and_a_timeout() {
     assert_eq!(s.current_commit, candidate);
     assert_eq!(harness::main_commit(&run.run_dir), candidate);
     let params = harness::git(&run.run_dir, &["show", &format!("main:{PARAMS}")]);
-    assert!(params.contains(GOOD_LINE));
+    assert!(params.contains(&fx.good_line));
     let t = &s.trajectory[0];
     assert_eq!(t.accepted, Some(true));
     let (parent, cand) = (t.parent_score.unwrap(), t.candidate_score.unwrap());
