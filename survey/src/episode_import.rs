@@ -8,18 +8,16 @@
 //! episodes both count. A Home episode is always at the home zone; a Travel episode at
 //! `T`.
 
-use crate::activity_codes::{integer_value, CodeMap};
+use crate::activity_codes::CodeMap;
 use crate::config::EpisodeSource;
 use crate::drop_log::*;
 use crate::error::PrepareError;
-use crate::hashing::canonical_id;
-use crate::import::{Imported, Outcome, PersonContext};
+use crate::import::{rows_by_person, Imported, Outcome, PersonContext};
 use crate::slot_rule::{SlotAccumulator, State};
 use crate::source_table::SourceTable;
 use crate::time_format::{parse_diary_start, parse_time, to_diary_time, DAY_SECONDS};
 use crate::zone_set::ZoneSet;
 use mobility::Activity;
-use std::collections::HashMap;
 use std::path::Path;
 
 pub fn import_episodes(
@@ -30,8 +28,6 @@ pub fn import_episodes(
     data_dir: &Path,
 ) -> Result<Imported, PrepareError> {
     let table = SourceTable::read(&data_dir.join(&cfg.file))?;
-    let person_col = table.column(&cfg.person)?;
-    let order_col = cfg.order.as_ref().map(|c| table.column(c)).transpose()?;
     let start_col = table.column(&cfg.start)?;
     let end_col = cfg.end.as_ref().map(|c| table.column(c)).transpose()?;
     let dur_col = cfg.duration.as_ref().map(|c| table.column(c)).transpose()?;
@@ -42,56 +38,23 @@ pub fn import_episodes(
         message: m,
     })?;
 
-    // Rows per person, in file order of first appearance.
-    let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut persons_in_file: Vec<&str> = Vec::new();
-    for r in 0..table.rows.len() {
-        let id = canonical_id(table.get(r, person_col));
-        if id.is_empty() {
-            return Err(table.error(r, &cfg.person, "empty person id"));
-        }
-        rows_of
-            .entry(id)
-            .or_insert_with(|| {
-                persons_in_file.push(id);
-                Vec::new()
-            })
-            .push(r);
-    }
-
     let mut imported = Imported::new(table.sha256.clone());
-    for id in &persons_in_file {
-        if !ctx.by_id.contains_key(*id) {
-            imported
-                .orphans
-                .push((id.to_string(), vec![NOT_IN_PERSON_TABLE]));
-        }
-    }
+    let rows_of = rows_by_person(
+        &table,
+        &cfg.person,
+        cfg.order.as_deref(),
+        ctx,
+        &mut imported,
+    )?;
 
     for (index, person_id) in ctx.ids.iter().enumerate() {
         let mut reasons: Vec<&'static str> = Vec::new();
-        let Some(rows) = rows_of.get_mut(person_id.as_str()) else {
+        let Some(rows) = rows_of.get(person_id.as_str()) else {
             reasons.push(NO_EPISODES);
             ctx.push_person_reasons(index, &mut reasons);
             imported.outcomes.push(Outcome::Dropped(reasons));
             continue;
         };
-        if let Some(oc) = order_col {
-            let mut keyed = Vec::with_capacity(rows.len());
-            for &r in rows.iter() {
-                let v = table.get(r, oc);
-                let key = integer_value(v).ok_or_else(|| {
-                    table.error(
-                        r,
-                        cfg.order.as_deref().unwrap(),
-                        format!("`{v}` is not an integer order"),
-                    )
-                })?;
-                keyed.push((key, r));
-            }
-            keyed.sort();
-            *rows = keyed.into_iter().map(|(_, r)| r).collect();
-        }
         let home = ctx.home.as_ref().and_then(|h| h[index]);
         let mut acc = SlotAccumulator::new(diary_start);
         let mut time_missing = false;

@@ -175,7 +175,12 @@ pub fn prepare(
             format!(
                 "no person has a usable diary ({} read, all dropped: {})",
                 records.entries.len() + imported.orphans.len(),
-                drops.first_reason.keys().cloned().collect::<Vec<_>>().join("; ")
+                drops
+                    .first_reason
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         ));
     }

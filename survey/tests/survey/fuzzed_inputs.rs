@@ -161,7 +161,9 @@ fn parse(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 fn unparse(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     for r in rows {
         w.write_record(r).unwrap();
     }
@@ -266,8 +268,17 @@ fn mutate(base: &Base, rng: &mut Rng) -> Variant {
             let r = 1 + rng.below(rows.len() - 1);
             let bad = if kind == "bad time" {
                 *rng.pick(&[
-                    "25:61", "ab:cd", "-1", "99999", "12:3x", "1e400", "NaN", "4:00:00:00", "--",
-                    "0x10", "\u{1F600}",
+                    "25:61",
+                    "ab:cd",
+                    "-1",
+                    "99999",
+                    "12:3x",
+                    "1e400",
+                    "NaN",
+                    "4:00:00:00",
+                    "--",
+                    "0x10",
+                    "\u{1F600}",
                 ])
             } else {
                 *rng.pick(&["zz9", "-3", "1.5e3", "\u{00e9}", "77777777777777777777777"])
@@ -460,7 +471,9 @@ fn malformed_variants_fail_cleanly() {
                     Expect::SameAsBase if s.manifest.content_sha256 != base_hash[b] => {
                         problems.push("accepted but content differs from the base".into())
                     }
-                    Expect::ErrorIn(f, _) => problems.push(format!("accepted, expected error in {f}")),
+                    Expect::ErrorIn(f, _) => {
+                        problems.push(format!("accepted, expected error in {f}"))
+                    }
                     _ => {}
                 }
                 "accepted"
@@ -499,7 +512,10 @@ fn malformed_variants_fail_cleanly() {
                     None => Vec::new(),
                 };
                 if entries(&out) != expected_entries {
-                    problems.push(format!("after the error the output holds {:?}", entries(&out)));
+                    problems.push(format!(
+                        "after the error the output holds {:?}",
+                        entries(&out)
+                    ));
                 }
                 if previous.is_some() {
                     match mobility::Benchmark::open(&out.join(&v.config.name)) {
@@ -524,7 +540,10 @@ fn malformed_variants_fail_cleanly() {
         }
     }
 
-    println!("{n} malformed survey variants over {} base(s):", bases.len());
+    println!(
+        "{n} malformed survey variants over {} base(s):",
+        bases.len()
+    );
     println!("{:<28} {:<12} {:>6}", "mutation", "outcome", "cases");
     for ((kind, outcome), count) in &table {
         println!("{kind:<28} {outcome:<12} {count:>6}");
@@ -562,6 +581,9 @@ fn failed_write_keeps_the_previous_benchmark() {
     // Once the way is clear the new benchmark replaces it and no `.old` is left.
     std::fs::remove_file(out.join("tiny-episodes.old")).unwrap();
     let second = prepare(&c, dir.path(), &out).unwrap();
-    assert_ne!(second.manifest.content_sha256, first.manifest.content_sha256);
+    assert_ne!(
+        second.manifest.content_sha256,
+        first.manifest.content_sha256
+    );
     assert_eq!(entries(&out), ["tiny-episodes"]);
 }
