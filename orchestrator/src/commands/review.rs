@@ -72,7 +72,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             let score = |v: &serde_json::Value| v.as_f64().map(|s| format!("{s:.4}")).unwrap_or("—".into());
             println!(
                 "{:>4}  {:<14} {:<8} {:<9} {:>7} {:>8} {:>9} {:>9} {:>10.4}  {}",
-                r["run"],
+                r["run"].as_i64().unwrap_or_default(),
                 r["benchmark"].as_str().unwrap_or(""),
                 r["agent"].as_str().unwrap_or(""),
                 r["status"].as_str().unwrap_or(""),
@@ -81,7 +81,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                     r["rounds_finished"],
                     r["rounds_target"].as_u64().map(|n| n.to_string()).unwrap_or("?".into())
                 ),
-                r["accepted"],
+                r["accepted"].as_u64().unwrap_or_default(),
                 score(&r["initial_score"]),
                 score(&r["best_score"]),
                 r["cost_usd"].as_f64().unwrap_or(0.0),
