@@ -260,8 +260,7 @@ fn move_memory(t: &Tunable, direction: Direction, history: &[PastMove]) -> Optio
     };
     let last_accepted = history
         .iter()
-        .filter(|m| m.tunable == t.name)
-        .next_back()
+        .rfind(|m| m.tunable == t.name)
         .filter(|m| m.accepted);
     let failures: Vec<&&PastMove> = since_change
         .iter()
@@ -577,8 +576,11 @@ pub const SLOT_COUNT: usize = 24;
             accepted: false,
             improvement: 0.004,
         };
-        let m = plan_move(&t, &ranked(), &[promising.clone()]).unwrap();
-        assert_eq!((m.tunable.as_str(), m.direction), ("SHIFT_PROBABILITY", Direction::Up));
+        let m = plan_move(&t, &ranked(), std::slice::from_ref(&promising)).unwrap();
+        assert_eq!(
+            (m.tunable.as_str(), m.direction),
+            ("SHIFT_PROBABILITY", Direction::Up)
+        );
         assert!((m.step_fraction - 0.10).abs() < 1e-12);
         assert!((m.to - 0.25).abs() < 1e-9);
         // Once it reached the largest step, it is exhausted.

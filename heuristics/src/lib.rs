@@ -37,7 +37,9 @@ pub mod retrieval;
 pub mod state;
 pub mod trace;
 
-pub use population::{generate_all, generate_all_traced, person_seed, write_population};
+pub use population::{
+    generate_all, generate_all_traced, person_seed, write_population, write_population_part,
+};
 pub use state::GeneratorState;
 pub use trace::Trace;
 

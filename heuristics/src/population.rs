@@ -49,6 +49,24 @@ pub fn write_population(
     persons: &[Person],
     seed: u64,
     threads: usize,
+    out: impl Write,
+    traces: Option<&mut dyn Write>,
+) -> io::Result<()> {
+    write_population_part(state, persons, seed, threads, 0, true, out, traces)
+}
+
+/// One part of a population streamed in parts (for persons files read in chunks): the
+/// people of `persons` are the population's people `first_index..`, so their seeds, and
+/// the bytes written, are those [`write_population`] gives for the whole population; the
+/// header line is written only when `header` is set (the first part).
+#[allow(clippy::too_many_arguments)]
+pub fn write_population_part(
+    state: &GeneratorState,
+    persons: &[Person],
+    seed: u64,
+    threads: usize,
+    first_index: usize,
+    header: bool,
     mut out: impl Write,
     mut traces: Option<&mut dyn Write>,
 ) -> io::Result<()> {
@@ -56,10 +74,13 @@ pub fn write_population(
     let mut buffer = Vec::new();
     let mut caches: Vec<NeighbourCache> = Vec::new();
     if persons.is_empty() {
-        return write_diaries(out, std::iter::empty(), zones);
+        if header {
+            write_diaries(&mut out, std::iter::empty(), zones)?;
+        }
+        return out.flush();
     }
     for (chunk_index, chunk) in persons.chunks(STREAM_CHUNK).enumerate() {
-        let offset = chunk_index * STREAM_CHUNK;
+        let offset = first_index + chunk_index * STREAM_CHUNK;
         let results = parallel_map_with(chunk, threads, &mut caches, |i, person, cache| {
             generate_person_cached(state, person, person_seed(seed, offset + i), cache)
         });
@@ -69,7 +90,7 @@ pub fn write_population(
             .zip(&results)
             .map(|(p, (d, _))| (p.id.as_str(), d));
         write_diaries(&mut buffer, rows, zones)?;
-        let body = if chunk_index == 0 {
+        let body = if chunk_index == 0 && header {
             &buffer[..]
         } else {
             // Every chunk after the first drops the header line.

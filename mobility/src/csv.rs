@@ -42,18 +42,7 @@ impl CsvFile {
 
     /// Index of a required column.
     pub fn column(&self, name: &str) -> Result<usize, FormatError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            FormatError::at(
-                &self.path,
-                1,
-                Some(name),
-                format!("missing column (header is: {})", self.header.join(",")),
-            )
-        })
-    }
-
-    pub fn optional_column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
+        column(&self.path, &self.header, name)
     }
 
     /// Data records, skipping blank lines; each must have as many fields as the header.
@@ -79,6 +68,102 @@ impl CsvFile {
                     fields,
                 })
             })
+    }
+}
+
+/// Index of a required column of `header` (an error naming the file, line 1 and column).
+pub(crate) fn column(path: &Path, header: &[String], name: &str) -> Result<usize, FormatError> {
+    header.iter().position(|h| h == name).ok_or_else(|| {
+        FormatError::at(
+            path,
+            1,
+            Some(name),
+            format!("missing column (header is: {})", header.join(",")),
+        )
+    })
+}
+
+/// The same format as [`CsvFile`], read line by line: memory holds one line at a time.
+pub(crate) struct CsvStream {
+    pub path: PathBuf,
+    pub header: Vec<String>,
+    reader: std::io::BufReader<std::fs::File>,
+    /// 1-based number of the last line read.
+    line: usize,
+    buffer: Vec<u8>,
+}
+
+impl CsvStream {
+    pub fn open(path: &Path) -> Result<CsvStream, FormatError> {
+        let file = std::fs::File::open(path).map_err(|e| FormatError::file(path, e.to_string()))?;
+        let mut stream = CsvStream {
+            path: path.to_path_buf(),
+            header: Vec::new(),
+            reader: std::io::BufReader::with_capacity(1 << 16, file),
+            line: 0,
+            buffer: Vec::new(),
+        };
+        let first = stream
+            .next_line()?
+            .ok_or_else(|| FormatError::file(path, "empty file (a header line is required)"))?;
+        let first = first.strip_prefix('\u{feff}').unwrap_or(&first);
+        stream.header = split(first).iter().map(|s| s.to_string()).collect();
+        Ok(stream)
+    }
+
+    /// The next line (without its line break), `None` at the end of the file.
+    fn next_line(&mut self) -> Result<Option<String>, FormatError> {
+        use std::io::BufRead;
+        self.buffer.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buffer)
+            .map_err(|e| FormatError::at(&self.path, self.line + 1, None, e.to_string()))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        if self.buffer.last() == Some(&b'\n') {
+            self.buffer.pop();
+        }
+        match std::str::from_utf8(&self.buffer) {
+            Ok(text) => Ok(Some(text.to_string())),
+            Err(_) => Err(FormatError::at(
+                &self.path,
+                self.line,
+                None,
+                "not valid UTF-8",
+            )),
+        }
+    }
+
+    /// The next data record as (line number, fields), skipping blank lines; each must have
+    /// as many fields as the header.
+    pub fn next_record(&mut self) -> Option<Result<(usize, Vec<String>), FormatError>> {
+        loop {
+            let line = match self.next_line() {
+                Ok(Some(l)) => l,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<String> = split(&line).into_iter().map(String::from).collect();
+            if fields.len() != self.header.len() {
+                return Some(Err(FormatError::at(
+                    &self.path,
+                    self.line,
+                    None,
+                    format!(
+                        "expected {} fields, found {}",
+                        self.header.len(),
+                        fields.len()
+                    ),
+                )));
+            }
+            return Some(Ok((self.line, fields)));
+        }
     }
 }
 

@@ -30,5 +30,5 @@ pub use activity::{Activity, ACTIVITIES, SLOT_TIE_ORDER};
 pub use benchmark::{Benchmark, SplitData, Task};
 pub use diary::{write_diaries, Diary, DiaryTable, SLOTS};
 pub use error::FormatError;
-pub use person::{DayType, Group, Person, PersonTable, Segment, Split};
+pub use person::{DayType, Group, Person, PersonChunks, PersonTable, Segment, Split};
 pub use zone::{Loc, ZoneTable, TRAVEL_TOKEN};

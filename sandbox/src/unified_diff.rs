@@ -499,6 +499,13 @@ pub fn apply(
             limit: limits.max_files as u64,
         });
     }
+    // Scope first: a change to a protected file is refused as such, whether or not its
+    // hunks would apply.
+    for patch in &patches {
+        for path in [&patch.old_path, &patch.new_path].into_iter().flatten() {
+            crate::scope::check_path(path)?;
+        }
+    }
     let mut change = ChangeSet::default();
     for patch in &patches {
         let path = patch
@@ -524,6 +531,16 @@ mod tests {
         apply(diff, &ChangeLimits::default(), |p| {
             (p == "heuristics/src/lib.rs").then(|| LIB.to_string())
         })
+    }
+
+    #[test]
+    fn a_protected_path_is_refused_even_when_its_hunks_do_not_apply() {
+        let diff = "--- a/evaluator/src/lib.rs\n+++ b/evaluator/src/lib.rs\n@@ -1,1 +1,1 @@\n-nothing like this\n+pub fn cheat() {}\n";
+        assert!(
+            matches!(run(diff), Err(Rejection::OutsideScope { .. })),
+            "{:?}",
+            run(diff)
+        );
     }
 
     #[test]

@@ -172,7 +172,10 @@ impl Workbench for MemoryBench {
         self.writes.fetch_add(1, Ordering::SeqCst);
         let mut targets = Vec::new();
         for line in diff.lines() {
-            if let Some(p) = line.strip_prefix("+++ ").or_else(|| line.strip_prefix("--- ")) {
+            if let Some(p) = line
+                .strip_prefix("+++ ")
+                .or_else(|| line.strip_prefix("--- "))
+            {
                 let p = p.split('\t').next().unwrap_or("").trim();
                 if p != "/dev/null" {
                     let p = p
@@ -255,8 +258,26 @@ const TOOLS: &[&str] = &[
 
 fn garbage(rng: &mut Rng, len: usize) -> String {
     const PIECES: &[&str] = &[
-        "{", "}", "[", "]", "\"", ":", ",", "\\", "\\u0000", "null", "```", "```diff\n",
-        "--- a/", "+++ b/", "@@ -1 +1 @@\n", "\n", "é", "\u{FEFF}", "𝕏", "\u{0}",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "\\",
+        "\\u0000",
+        "null",
+        "```",
+        "```diff\n",
+        "--- a/",
+        "+++ b/",
+        "@@ -1 +1 @@\n",
+        "\n",
+        "é",
+        "\u{FEFF}",
+        "𝕏",
+        "\u{0}",
     ];
     let mut s = String::new();
     while s.len() < len {
@@ -310,7 +331,9 @@ fn random_arguments(rng: &mut Rng, tool: &str) -> String {
             let cut = rng.below(s.len());
             s[..cut].to_string()
         }
-        2 => rng.pick(&["null", "[]", "42", "\"text\"", "true", ""]).to_string(),
+        2 => rng
+            .pick(&["null", "[]", "42", "\"text\"", "true", ""])
+            .to_string(),
         3 => json!({"path": 42, "old": [], "new": {}, "content": null, "diff": 1,
                     "target": false, "pattern": 0.5})
         .to_string(),
@@ -412,16 +435,18 @@ fn random_reply(rng: &mut Rng, diff_mode: bool) -> Scripted {
     }
 }
 
-/// One case: a script and a mode.
-fn generate(rng: &mut Rng) -> (bool, Vec<Scripted>) {
-    let diff_mode = rng.chance(35);
+/// One case's script.
+fn generate(rng: &mut Rng, diff_mode: bool) -> Vec<Scripted> {
     let mut script: Vec<Scripted> = Vec::new();
     if rng.chance(10) {
         // An endless tool loop.
         for _ in 0..40 {
-            script.push(tool_calls(&[("list_files", "{}"), ("search", "{\"pattern\":\"K\"}")]));
+            script.push(tool_calls(&[
+                ("list_files", "{}"),
+                ("search", "{\"pattern\":\"K\"}"),
+            ]));
         }
-        return (diff_mode, script);
+        return script;
     }
     for _ in 0..1 + rng.below(6) {
         script.push(random_reply(rng, diff_mode));
@@ -447,7 +472,7 @@ fn generate(rng: &mut Rng) -> (bool, Vec<Scripted>) {
             ]));
         }
     }
-    (diff_mode, script)
+    script
 }
 
 fn error_kind(e: &AgentError) -> &'static str {
@@ -472,13 +497,20 @@ struct CaseResult {
     problems: Vec<String>,
 }
 
-fn run_case(diff_mode: bool, script: Vec<Scripted>, worktree: PathBuf) -> CaseResult {
+/// Cases run in batches: one server holding the batch's scripts back to back and one agent
+/// (building an agent's TLS-capable client dominates the cost of a case), a fresh
+/// workbench per case. A case may leave replies unread; the next case then starts with
+/// them, which only adds to the noise.
+const BATCH: usize = 10;
+
+fn run_batch(diff_mode: bool, scripts: Vec<Vec<Scripted>>, worktree: PathBuf) -> Vec<CaseResult> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let server = ScriptedServer::start(script).await;
+        let cases = scripts.len();
+        let server = ScriptedServer::start(scripts.into_iter().flatten().collect()).await;
         let mut c = OpenAiConfig::new(&server.url, "test-model");
         c.api_key = None;
         c.mode = if diff_mode {
@@ -497,58 +529,60 @@ fn run_case(diff_mode: bool, script: Vec<Scripted>, worktree: PathBuf) -> CaseRe
         let store = Arc::new(MemoryCallStore::new());
         let mut agent =
             OpenAiAgent::new(c, Budget::new(BudgetLimits::default()).shared(), store).unwrap();
-        let bench = MemoryBench::new();
-        let request = ProposalRequest {
-            run_id: 1,
-            round: 1,
-            system_prompt: "You improve the generator.".into(),
-            round_prompt: "# Round 1\nMake K bigger.".into(),
-            worktree: worktree.clone(),
-            context: Value::Null,
-        };
-        let result = tokio::time::timeout(
-            Duration::from_secs(60),
-            agent.propose(&request, &bench),
-        )
-        .await;
-        let mut problems = Vec::new();
-        let outcome = match &result {
-            Err(_) => {
-                problems.push("the agent did not return within 60 s".to_string());
-                "hung".to_string()
-            }
-            Ok(Ok(p)) => {
-                if bench.changed().is_empty() {
-                    problems.push("a proposal with no change in the worktree".into());
+        let mut results = Vec::new();
+        for case in 0..cases {
+            let bench = MemoryBench::new();
+            let request = ProposalRequest {
+                run_id: 1,
+                round: case as u32,
+                system_prompt: "You improve the generator.".into(),
+                round_prompt: format!("# Round {case}\nMake K bigger."),
+                worktree: worktree.clone(),
+                context: Value::Null,
+            };
+            let result =
+                tokio::time::timeout(Duration::from_secs(60), agent.propose(&request, &bench))
+                    .await;
+            let mut problems = Vec::new();
+            let outcome = match &result {
+                Err(_) => {
+                    problems.push("the agent did not return within 60 s".to_string());
+                    "hung".to_string()
                 }
-                if !bench.check_build().await.ok {
-                    problems.push("a proposal whose change does not build".into());
+                Ok(Ok(p)) => {
+                    if bench.changed().is_empty() {
+                        problems.push("a proposal with no change in the worktree".into());
+                    }
+                    if !bench.check_build().await.ok {
+                        problems.push("a proposal whose change does not build".into());
+                    }
+                    if p.steps == 0 {
+                        problems.push("a proposal with zero steps".into());
+                    }
+                    "proposal".to_string()
                 }
-                if p.steps == 0 {
-                    problems.push("a proposal with zero steps".into());
+                Ok(Err(e)) => {
+                    if e.to_string().trim().is_empty() {
+                        problems.push("an error with no message".into());
+                    }
+                    error_kind(e).to_string()
                 }
-                "proposal".to_string()
-            }
-            Ok(Err(e)) => {
-                if e.to_string().trim().is_empty() {
-                    problems.push("an error with no message".into());
+            };
+            for path in bench.changed() {
+                if !in_scope(&path) {
+                    problems.push(format!("`{path}` changed outside the scope"));
                 }
-                error_kind(e).to_string()
             }
-        };
-        for path in bench.changed() {
-            if !in_scope(&path) {
-                problems.push(format!("`{path}` changed outside the scope"));
+            if std::fs::read_dir(&worktree).map(|d| d.count()).unwrap_or(0) != 0 {
+                problems.push("the agent wrote into the worktree folder directly".into());
             }
+            results.push(CaseResult {
+                outcome,
+                refused_writes: bench.refused.load(Ordering::SeqCst),
+                problems,
+            });
         }
-        if std::fs::read_dir(&worktree).map(|d| d.count()).unwrap_or(0) != 0 {
-            problems.push("the agent wrote into the worktree folder directly".into());
-        }
-        CaseResult {
-            outcome,
-            refused_writes: bench.refused.load(Ordering::SeqCst),
-            problems,
-        }
+        results
     })
 }
 
@@ -561,25 +595,31 @@ fn random_hostile_endpoints_end_in_a_proposal_or_an_error() {
     let mut table: BTreeMap<(&str, String), usize> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut refused = 0usize;
-    for case in 0..n {
-        let (diff_mode, script) = generate(&mut rng);
+    let mut case = 0;
+    while case < n {
+        let size = BATCH.min(n - case);
+        let diff_mode = rng.chance(35);
+        let scripts: Vec<Vec<Scripted>> =
+            (0..size).map(|_| generate(&mut rng, diff_mode)).collect();
         let mode = if diff_mode { "diff" } else { "tools" };
         let wt = worktree.clone();
-        let joined = std::thread::spawn(move || run_case(diff_mode, script, wt)).join();
-        let outcome = match joined {
+        let joined = std::thread::spawn(move || run_batch(diff_mode, scripts, wt)).join();
+        match joined {
             Err(_) => {
-                failures.push(format!("case {case} ({mode}): PANIC"));
-                "panic".to_string()
+                failures.push(format!("cases {case}..{} ({mode}): PANIC", case + size));
+                *table.entry((mode, "panic".to_string())).or_default() += size;
             }
-            Ok(r) => {
-                refused += r.refused_writes;
-                for p in r.problems {
-                    failures.push(format!("case {case} ({mode}): {p}"));
+            Ok(results) => {
+                for (i, r) in results.into_iter().enumerate() {
+                    refused += r.refused_writes;
+                    for p in r.problems {
+                        failures.push(format!("case {} ({mode}): {p}", case + i));
+                    }
+                    *table.entry((mode, r.outcome)).or_default() += 1;
                 }
-                r.outcome
             }
-        };
-        *table.entry((mode, outcome)).or_default() += 1;
+        }
+        case += size;
     }
     let _ = std::fs::remove_dir_all(&worktree);
     println!("{n} random hostile endpoint scripts:");

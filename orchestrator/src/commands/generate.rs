@@ -9,6 +9,10 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// People read from a `--persons` file per step: with the diaries generated from them,
+/// what `generate` holds in memory, whatever the file's size.
+const PERSONS_CHUNK: usize = heuristics::population::STREAM_CHUNK;
+
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(run) = args.run {
         return generate_with_run(run, &args);
@@ -18,52 +22,104 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let train = bench.read_split(Split::Train)?;
     let state = heuristics::GeneratorState::build(&bench, &train);
     let build_time = started.elapsed();
-    let table = match (&args.persons, args.split) {
-        (Some(path), _) => PersonTable::read(path, bench.zones_for_io())?,
-        (None, Some(split)) => {
-            if split.split() == Split::Test {
-                scoring::log_test_read(&bench, "generate --split test (persons only)")?;
+    // A persons file is streamed in chunks (any size in bounded memory); a split is read
+    // whole. Seeds are by position in the population, so both give the same bytes.
+    let chunks: Box<dyn Iterator<Item = Result<PersonTable, mobility::FormatError>>> =
+        match (&args.persons, args.split) {
+            (Some(path), _) => Box::new(PersonTable::read_chunks(
+                path,
+                bench.zones_for_io(),
+                PERSONS_CHUNK,
+            )?),
+            (None, Some(split)) => {
+                if split.split() == Split::Test {
+                    scoring::log_test_read(&bench, "generate --split test (persons only)")?;
+                }
+                Box::new(std::iter::once(Ok(bench.persons(split.split())?)))
             }
-            bench.persons(split.split())?
-        }
-        (None, None) => anyhow::bail!("give --persons FILE or --split NAME"),
-    };
-    let persons = heuristics::population::align_features(&state, &table);
+            (None, None) => anyhow::bail!("give --persons FILE or --split NAME"),
+        };
     let started = Instant::now();
-    let out: Box<dyn Write> = if args.out.as_os_str() == "-" {
-        Box::new(std::io::stdout().lock())
-    } else {
-        Box::new(
-            std::fs::File::create(&args.out)
-                .with_context(|| format!("cannot create {}", args.out.display()))?,
-        )
+    // Files are written as `<name>.partial` and renamed when complete: an error part-way
+    // through (a bad line far down the persons file, a full disk) leaves no half file.
+    let to_file = args.out.as_os_str() != "-";
+    let partial = |path: &std::path::Path| {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(".partial");
+        std::path::PathBuf::from(name)
     };
-    let mut traces = match &args.traces {
-        Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => None,
+    let mut outputs: Vec<(std::path::PathBuf, std::path::PathBuf)> = Vec::new();
+    if to_file {
+        outputs.push((partial(&args.out), args.out.clone()));
+    }
+    if let Some(path) = &args.traces {
+        outputs.push((partial(path), path.clone()));
+    }
+    let write_all = || -> anyhow::Result<usize> {
+        let mut out: Box<dyn Write> = if to_file {
+            let path = partial(&args.out);
+            Box::new(
+                std::fs::File::create(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            )
+        } else {
+            Box::new(std::io::stdout().lock())
+        };
+        let mut traces = match &args.traces {
+            Some(path) => {
+                let path = partial(path);
+                Some(std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?,
+                ))
+            }
+            None => None,
+        };
+        let mut written = 0usize;
+        for chunk in chunks {
+            let persons = heuristics::population::align_features(&state, &chunk?);
+            heuristics::write_population_part(
+                &state,
+                &persons,
+                args.seed,
+                args.threads.max(1),
+                written,
+                written == 0,
+                &mut out,
+                traces.as_mut().map(|t| t as &mut dyn Write),
+            )
+            .context("writing the diaries")?;
+            written += persons.len();
+        }
+        if written == 0 {
+            heuristics::write_population(&state, &[], args.seed, 1, &mut out, None)
+                .context("writing the diaries")?;
+        }
+        if let Some(mut t) = traces {
+            t.flush()?;
+        }
+        Ok(written)
     };
-    heuristics::write_population(
-        &state,
-        &persons,
-        args.seed,
-        args.threads.max(1),
-        out,
-        traces.as_mut().map(|t| t as &mut dyn Write),
-    )
-    .context("writing the diaries")?;
-    if let Some(mut t) = traces {
-        t.flush()?;
+    let written = match write_all() {
+        Ok(n) => n,
+        Err(e) => {
+            for (tmp, _) in &outputs {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(e);
+        }
+    };
+    for (tmp, path) in &outputs {
+        std::fs::rename(tmp, path)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?;
     }
     let elapsed = started.elapsed();
     eprintln!(
         "generated {} diaries for {} in {:.2} s ({:.2} µs/person; state built in {:.0} ms) → {}",
-        persons.len(),
+        written,
         bench.name,
         elapsed.as_secs_f64(),
-        elapsed.as_secs_f64() * 1e6 / persons.len().max(1) as f64,
+        elapsed.as_secs_f64() * 1e6 / written.max(1) as f64,
         build_time.as_secs_f64() * 1e3,
         args.out.display()
     );

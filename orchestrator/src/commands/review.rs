@@ -31,7 +31,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             let totals = memory.totals(run.id).await?;
             let trajectory = memory.trajectory(run.id).await?;
             let initial = trajectory.first().and_then(|p| p.parent_score);
-            let best = trajectory.iter().filter_map(|p| p.running_best).last().or(initial);
+            let best = trajectory.iter().rev().find_map(|p| p.running_best).or(initial);
             let driven = match memory.lock_run(run.id).await {
                 Ok(lock) => {
                     memory.release_run(lock).await?;
@@ -218,7 +218,7 @@ fn render_file_diff(path: &str, old: &str, new: &str, colour: bool) -> String {
     };
     let mut out = paint(BOLD, &format!("--- a/{path}\n+++ b/{path}\n"));
     for group in diff.grouped_ops(3) {
-        let (first, last) = (group[0].clone(), group[group.len() - 1].clone());
+        let (first, last) = (group[0], group[group.len() - 1]);
         out.push_str(&paint(
             CYAN,
             &format!(

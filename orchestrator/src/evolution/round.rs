@@ -39,7 +39,7 @@ pub enum RoundEnd {
 
 /// What a phase produced: its record, or a reason to stop the run cleanly.
 enum PhaseResult {
-    Output(PhaseOutput),
+    Output(Box<PhaseOutput>),
     BudgetExhausted(String),
 }
 
@@ -78,7 +78,7 @@ pub async fn run_round(
         let started = Instant::now();
         let result = execute(run, r, phase, progress).await;
         let output = match result {
-            Ok(PhaseResult::Output(output)) => output,
+            Ok(PhaseResult::Output(output)) => *output,
             Ok(PhaseResult::BudgetExhausted(why)) => {
                 run.memory.fail_phase(&run.lock, r, phase, &why).await?;
                 progress.line(&format!(
@@ -127,7 +127,7 @@ async fn execute(
         Phase::Decision => decision(run, r).await?,
         Phase::Report => report(run, r, progress).await?,
     };
-    Ok(PhaseResult::Output(output))
+    Ok(PhaseResult::Output(Box::new(output)))
 }
 
 fn output(artifacts: Value) -> PhaseOutput {
@@ -522,7 +522,7 @@ async fn proposal(run: &mut Run, r: u32) -> anyhow::Result<PhaseResult> {
             .map(|p| p.rationale.clone())
             .unwrap_or_default(),
     };
-    Ok(PhaseResult::Output(PhaseOutput {
+    Ok(PhaseResult::Output(Box::new(PhaseOutput {
         artifacts: json!({
             "agent": agent,
             "model": proposal.as_ref().and_then(|p| p.model.clone()),
@@ -535,7 +535,7 @@ async fn proposal(run: &mut Run, r: u32) -> anyhow::Result<PhaseResult> {
             "prompt_cuts": round_prompt.cuts,
         }),
         record: PhaseRecord::Proposal(record),
-    }))
+    })))
 }
 
 /// `files: a, b; +n −m lines`.

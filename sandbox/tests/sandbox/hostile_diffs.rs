@@ -44,7 +44,9 @@ fn case_count() -> usize {
 /// The in-memory repository the diffs are applied to.
 fn tree() -> BTreeMap<&'static str, String> {
     let mut t = BTreeMap::new();
-    let lib: String = (0..40).map(|i| format!("pub fn f{i}() -> u32 {{ {i} }}\n")).collect();
+    let lib: String = (0..40)
+        .map(|i| format!("pub fn f{i}() -> u32 {{ {i} }}\n"))
+        .collect();
     t.insert("heuristics/src/lib.rs", lib);
     let params: String = (0..30)
         .map(|i| format!("pub const P{i}: f64 = {i}.5;\n"))
@@ -56,7 +58,10 @@ fn tree() -> BTreeMap<&'static str, String> {
         "heuristics/Cargo.toml",
         "[package]\nname = \"heuristics\"\n".to_string(),
     );
-    t.insert("heuristics/tests/guard.rs", "#[test]\nfn g() {}\n".to_string());
+    t.insert(
+        "heuristics/tests/guard.rs",
+        "#[test]\nfn g() {}\n".to_string(),
+    );
     t.insert("evaluator/src/lib.rs", "pub fn score() {}\n".to_string());
     t.insert("Cargo.toml", "[workspace]\n".to_string());
     t.insert(".git/config", "[core]\n".to_string());
@@ -126,9 +131,31 @@ fn valid_diff(rng: &mut Rng, path: &str, original: Option<&str>) -> String {
 /// A random string mixing printable text, diff punctuation and arbitrary characters.
 fn garbage(rng: &mut Rng, len: usize) -> String {
     const PIECES: &[&str] = &[
-        "@@ ", " @@", "--- ", "+++ ", "\n", "+", "-", " ", "a/", "b/", "heuristics/src/",
-        "/dev/null", "\\ No newline at end of file", "diff --git ", "\r", "\t", "\u{0}",
-        "\u{FEFF}", "é", "𝕏", "0", "9999999999999999999999", ",", "..", "/",
+        "@@ ",
+        " @@",
+        "--- ",
+        "+++ ",
+        "\n",
+        "+",
+        "-",
+        " ",
+        "a/",
+        "b/",
+        "heuristics/src/",
+        "/dev/null",
+        "\\ No newline at end of file",
+        "diff --git ",
+        "\r",
+        "\t",
+        "\u{0}",
+        "\u{FEFF}",
+        "é",
+        "𝕏",
+        "0",
+        "9999999999999999999999",
+        ",",
+        "..",
+        "/",
     ];
     let mut s = String::new();
     while s.len() < len {
@@ -345,11 +372,16 @@ fn random_hostile_diffs_never_escape() {
                     let inside = path.starts_with("heuristics/src/")
                         && path.ends_with(".rs")
                         && check_path(path).is_ok()
-                        && !path.split('/').any(|c| c == ".." || c == "." || c.is_empty());
+                        && !path
+                            .split('/')
+                            .any(|c| c == ".." || c == "." || c.is_empty());
                     if !inside {
                         failures.push(format!("case {case} ({family}) wrote `{path}`"));
                     }
-                    if content.as_ref().is_some_and(|c| c.len() > limits.max_file_bytes) {
+                    if content
+                        .as_ref()
+                        .is_some_and(|c| c.len() > limits.max_file_bytes)
+                    {
                         failures.push(format!("case {case} ({family}) oversized `{path}`"));
                     }
                 }
