@@ -261,3 +261,28 @@ pub fn rate_limited(retry_after_secs: u64) -> Scripted {
 pub fn args(v: Value) -> String {
     v.to_string()
 }
+
+/// Every tool-result text of a recorded chat request, in order.
+pub fn tool_results(request: &Value) -> Vec<String> {
+    messages(request)
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The last user message of a recorded chat request (empty if there is none).
+pub fn last_user(request: &Value) -> String {
+    messages(request)
+        .rev()
+        .find(|m| m["role"] == "user")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn messages(request: &Value) -> std::slice::Iter<'_, Value> {
+    request["messages"]
+        .as_array()
+        .map(|a| a.iter())
+        .unwrap_or_default()
+}

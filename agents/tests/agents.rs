@@ -8,10 +8,9 @@ mod support {
 
     use agents::{CheckOutcome, SearchHit, Workbench};
     use async_trait::async_trait;
-    use serde_json::Value;
 
     pub use agents::scripted_server::{
-        args, text, tool_calls, with_usage, Scripted, ScriptedServer,
+        args, last_user, text, tool_calls, tool_results, with_usage, Scripted, ScriptedServer,
     };
 
     pub const PARAMS: &str = "//! Tunable constants.\n\n/// Neighbours retrieved.\npub const K: usize = 5;\n\n/// Hour work starts.\npub const WORK_START: u32 = 8;\n";
@@ -196,30 +195,6 @@ mod support {
             git(&self.root, &["checkout", "--", "."], None).unwrap();
             git(&self.root, &["clean", "-fdq"], None).unwrap();
         }
-    }
-
-    /// Every tool-result text the agent sent in a request.
-    pub fn tool_results(request: &Value) -> Vec<String> {
-        request["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["role"] == "tool")
-            .map(|m| m["content"].as_str().unwrap_or("").to_string())
-            .collect()
-    }
-
-    /// The last user message of a request.
-    pub fn last_user(request: &Value) -> String {
-        request["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|m| m["role"] == "user")
-            .and_then(|m| m["content"].as_str())
-            .unwrap_or("")
-            .to_string()
     }
 }
 

@@ -404,26 +404,4 @@ pub fn assert_no_sandbox_processes(fx: &Fixture) {
     );
 }
 
-/// The last user message of a chat request.
-pub fn last_user(request: &serde_json::Value) -> String {
-    request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|m| m["role"] == "user")
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("")
-        .to_string()
-}
-
-/// Every tool result of a chat request, in order.
-pub fn tool_results(request: &serde_json::Value) -> Vec<String> {
-    request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap_or("").to_string())
-        .collect()
-}
+pub use agents::scripted_server::{last_user, tool_results};
