@@ -3,10 +3,15 @@
 //! completion, an HTTP status with headers, or no answer at all) and records every request
 //! body it received, so a test can assert exactly what an agent sent and how often.
 //!
+//! In *deterministic* mode ([`ScriptedServer::start_deterministic`]) a request whose body
+//! equals one it already answered gets the same answer again, as a model at temperature 0
+//! would, instead of the next scripted one; such repeats are listed by
+//! [`ScriptedServer::repeats`].
+//!
 //! It speaks just enough HTTP/1.1: one request per connection, `Content-Length` bodies,
 //! `Connection: close` answers. When the script is exhausted it answers 400.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,10 +39,19 @@ pub enum Scripted {
 pub struct ScriptedServer {
     /// Base URL to give the agent, e.g. `http://127.0.0.1:41234/v1`.
     pub url: String,
-    requests: Arc<Mutex<Vec<Value>>>,
-    count: Arc<AtomicUsize>,
-    remaining: Arc<Mutex<VecDeque<Scripted>>>,
+    state: Arc<ServerState>,
     runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// What the connections share.
+struct ServerState {
+    requests: Mutex<Vec<Value>>,
+    count: AtomicUsize,
+    remaining: Mutex<VecDeque<Scripted>>,
+    /// Deterministic mode: the answer given to each request body so far.
+    answers: Option<Mutex<HashMap<String, Scripted>>>,
+    /// Indexes (into `requests`) of requests answered from `answers`.
+    repeats: Mutex<Vec<usize>>,
 }
 
 impl ScriptedServer {
@@ -46,12 +60,22 @@ impl ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding 127.0.0.1:0");
-        ScriptedServer::serve_on(listener, script, None)
+        ScriptedServer::serve_on(listener, script, false, None)
     }
 
     /// Starts the server on a runtime of its own (one worker thread), for tests that block
     /// (for example while a child process talks to the server).
     pub fn start_in_background(script: Vec<Scripted>) -> ScriptedServer {
+        ScriptedServer::background(script, false)
+    }
+
+    /// Like [`ScriptedServer::start_in_background`], in deterministic mode: a request equal
+    /// to one already answered gets the same answer again.
+    pub fn start_deterministic(script: Vec<Scripted>) -> ScriptedServer {
+        ScriptedServer::background(script, true)
+    }
+
+    fn background(script: Vec<Scripted>, deterministic: bool) -> ScriptedServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -61,60 +85,66 @@ impl ScriptedServer {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("binding 127.0.0.1:0");
         let _guard = runtime.enter();
-        ScriptedServer::serve_on(listener, script, Some(runtime))
+        ScriptedServer::serve_on(listener, script, deterministic, Some(runtime))
     }
 
     fn serve_on(
         listener: TcpListener,
         script: Vec<Scripted>,
+        deterministic: bool,
         runtime: Option<tokio::runtime::Runtime>,
     ) -> ScriptedServer {
         let url = format!(
             "http://{}/v1",
             listener.local_addr().expect("a bound address")
         );
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let count = Arc::new(AtomicUsize::new(0));
-        let remaining = Arc::new(Mutex::new(VecDeque::from(script)));
-        let (r, c, s) = (requests.clone(), count.clone(), remaining.clone());
+        let state = Arc::new(ServerState {
+            requests: Mutex::new(Vec::new()),
+            count: AtomicUsize::new(0),
+            remaining: Mutex::new(VecDeque::from(script)),
+            answers: deterministic.then(|| Mutex::new(HashMap::new())),
+            repeats: Mutex::new(Vec::new()),
+        });
+        let shared = state.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (r, c, s) = (r.clone(), c.clone(), s.clone());
-                tokio::spawn(async move { serve(stream, r, c, s).await });
+                tokio::spawn(serve(stream, shared.clone()));
             }
         });
         ScriptedServer {
             url,
-            requests,
-            count,
-            remaining,
+            state,
             runtime,
         }
     }
 
-    /// Every request body received, in order (retries included).
+    /// Every request body received, in order (retries and repeats included).
     pub fn requests(&self) -> Vec<Value> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.state.requests).clone()
     }
 
     /// How many requests were received.
     pub fn request_count(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
+        self.state.count.load(Ordering::SeqCst)
     }
 
     /// Scripted replies not used yet.
     pub fn remaining(&self) -> usize {
-        self.remaining
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        lock(&self.state.remaining).len()
     }
+
+    /// Deterministic mode: the indexes (into [`ScriptedServer::requests`]) of the requests
+    /// that repeated an earlier one and were answered as it was.
+    pub fn repeats(&self) -> Vec<usize> {
+        lock(&self.state.repeats).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Drop for ScriptedServer {
@@ -125,12 +155,7 @@ impl Drop for ScriptedServer {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
-    requests: Arc<Mutex<Vec<Value>>>,
-    count: Arc<AtomicUsize>,
-    script: Arc<Mutex<VecDeque<Scripted>>>,
-) {
+async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -165,12 +190,30 @@ async fn serve(
     }
     let body: Value =
         serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
-    requests
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(body);
-    count.fetch_add(1, Ordering::SeqCst);
-    let next = script.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+    let next = {
+        let mut requests = lock(&state.requests);
+        let index = requests.len();
+        let key = body.to_string();
+        requests.push(body);
+        state.count.fetch_add(1, Ordering::SeqCst);
+        let earlier = state
+            .answers
+            .as_ref()
+            .and_then(|a| lock(a).get(&key).cloned());
+        match earlier {
+            Some(answer) => {
+                lock(&state.repeats).push(index);
+                Some(answer)
+            }
+            None => {
+                let next = lock(&state.remaining).pop_front();
+                if let (Some(answers), Some(answer)) = (&state.answers, &next) {
+                    lock(answers).insert(key, answer.clone());
+                }
+                next
+            }
+        }
+    };
     let (code, headers, body) = match next {
         Some(Scripted::Json(v)) => (200, vec![], v.to_string()),
         Some(Scripted::Status {

@@ -65,6 +65,63 @@ pub fn content_hash(bench: &Benchmark) -> anyhow::Result<String> {
         .with_context(|| format!("{}: field `content_sha256` is missing", path.display()))
 }
 
+/// Checks the data a run reads against the benchmark's manifest: every listed file outside
+/// `test/` (the loop never reads the test split) must still have the SHA-256 recorded when
+/// the benchmark was prepared, and the file list must still give the manifest's
+/// `content_sha256`. A changed or missing file is named, with both hashes.
+pub fn verify_content(bench: &Benchmark) -> anyhow::Result<()> {
+    let path = bench.dir.join("manifest.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let files = manifest["files"]
+        .as_array()
+        .with_context(|| format!("{}: field `files` is missing", path.display()))?;
+    let mut listing = String::new();
+    for entry in files {
+        let (Some(rel), Some(recorded)) = (entry["path"].as_str(), entry["sha256"].as_str()) else {
+            bail!("{}: a `files` entry has no path or sha256", path.display());
+        };
+        listing.push_str(&format!("{rel}\n{recorded}\n"));
+        if rel.starts_with("test/") {
+            continue;
+        }
+        let file = bench.dir.join(rel);
+        let bytes = std::fs::read(&file)
+            .with_context(|| format!("benchmark file {} cannot be read", file.display()))?;
+        let actual = sha256_hex(&bytes);
+        if actual != recorded {
+            bail!(
+                "benchmark file {} changed since the benchmark was prepared (SHA-256 {}, the \
+                 manifest recorded {})",
+                file.display(),
+                short_hash(&actual),
+                short_hash(recorded)
+            );
+        }
+    }
+    let combined = sha256_hex(listing.as_bytes());
+    let recorded = content_hash(bench)?;
+    if combined != recorded {
+        bail!(
+            "{}: its file list gives content hash {}, not the recorded {}",
+            path.display(),
+            short_hash(&combined),
+            short_hash(&recorded)
+        );
+    }
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Reads, checks and scores a diaries file against `split`.
 ///
 /// Refuses (with the file, line and field) a file that cannot be read, has unknown

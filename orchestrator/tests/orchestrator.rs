@@ -10,6 +10,12 @@
 //!   diff; a compile error, then a repaired change that is built and scored.
 //! - `crash_resume`: SIGKILL in each of the nine phases, resumed each time, ends exactly
 //!   where the uninterrupted run ended, without any LLM request sent twice.
+//! - `faults`: a full disk, a locked database, a read-only run folder, changed or missing
+//!   data and a deleted worktree are reported clearly, lose nothing and are resumed past;
+//!   hostile candidates are each rejected for their own reason and nothing escapes.
+//! - `random_kills`: at least 50 SIGKILLs at random moments (timers and phase boundaries)
+//!   over a several-round run end where the uninterrupted run ended; only a request in
+//!   flight at a kill is ever sent again; no worktree, process or lock is left behind.
 //!
 //! Candidate sandboxes share one uid, so the runs never overlap: every test holds
 //! [`harness::serial`]. Run with
@@ -24,5 +30,9 @@ mod scripts;
 mod crash_resume;
 #[path = "orchestrator/diff_mode.rs"]
 mod diff_mode;
+#[path = "orchestrator/faults.rs"]
+mod faults;
+#[path = "orchestrator/random_kills.rs"]
+mod random_kills;
 #[path = "orchestrator/tool_mode.rs"]
 mod tool_mode;

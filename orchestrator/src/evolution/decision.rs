@@ -64,6 +64,11 @@ impl AcceptanceRule {
                 ),
                 improvement,
             }
+        } else if improvement.abs() < 0.00005 {
+            reject(format!(
+                "Score unchanged at four decimals ({:.4} → {:.4})",
+                parent.score, candidate.score
+            ))
         } else if improvement > 0.0 {
             reject(format!(
                 "Score improved by {improvement:.4} ({:.4} → {:.4}), within the noise floor {:.4}",
@@ -123,6 +128,8 @@ mod tests {
         );
         let within = rule.decide(&parent, &s(1.995, 1.0, 0.495, 0.5), true);
         assert!(!within.accepted && within.reason.contains("within the noise floor"));
+        let same = rule.decide(&parent, &parent, true);
+        assert!(!same.accepted && same.reason.starts_with("Score unchanged"));
         let worse = rule.decide(&parent, &s(2.1, 1.0, 0.6, 0.5), true);
         assert!(!worse.accepted && worse.reason.contains("worsened by 0.1000"));
     }

@@ -41,8 +41,29 @@ impl EvaluationStore {
     /// Keeps a rollout's diaries for (commit, seed).
     pub fn save_diaries(&self, commit: &str, seed: u64, diaries: &[u8]) -> anyhow::Result<()> {
         let path = self.diaries_path(commit, seed);
-        std::fs::create_dir_all(path.parent().unwrap())?;
+        let dir = path.parent().unwrap();
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         write_atomic(&path, diaries)
+    }
+
+    /// Deletes the kept diaries of `commit`, keeping its evaluations for the record. Called
+    /// once a candidate is rejected: nothing rolls it out or reads its diaries again, and
+    /// they are most of a run folder's size (about 1 MB per seed and round on Santiago).
+    pub fn prune_diaries(&self, commit: &str) -> anyhow::Result<()> {
+        let dir = self.dir.join(commit);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x == "csv" || x == "tmp") {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// Scores the kept diaries of (commit, seed) against `val` and keeps the evaluation.

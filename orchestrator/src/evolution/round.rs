@@ -15,9 +15,7 @@ use crate::evolution::progress::Progress;
 use crate::evolution::run::Run;
 use crate::evolution::workbench::WorktreeBench;
 use crate::scoring::EvaluationReport;
-use agents::{
-    AgentError, BuiltinContext, Change, PastMove, PlannedMove, ProposalRequest, Workbench,
-};
+use agents::{AgentError, BuiltinContext, Change, PlannedMove, ProposalRequest, Workbench};
 use anyhow::{anyhow, Context};
 use memory::{
     Candidate, Phase, PhaseOutput, PhaseRecord, ResumePoint, StepOutcome, Trial, ValidityCheck,
@@ -88,8 +86,16 @@ pub async fn run_round(
             }
             Err(e) => {
                 let message = format!("{e:#}");
-                run.memory.fail_phase(&run.lock, r, phase, &message).await?;
-                return Err(e.context(format!("round {r}, phase {}", phase.name())));
+                let context = match run.memory.fail_phase(&run.lock, r, phase, &message).await {
+                    Ok(()) => format!("round {r}, phase {}", phase.name()),
+                    // A full disk or a read-only folder can refuse this write too: the
+                    // phase's own error is the one to report.
+                    Err(db) => format!(
+                        "round {r}, phase {} (the failure could not be recorded: {db})",
+                        phase.name()
+                    ),
+                };
+                return Err(e.context(context));
             }
         };
         tracing::debug!(
@@ -235,14 +241,19 @@ async fn ensure_evaluated(
             missing.iter().map(|s| rollout_request(run, *s)).collect();
         let wt2 = wt.clone();
         let rollouts = with_repo(run, move |repo, sandbox| {
-            sandbox
-                .build(repo, &wt2)?
-                .map_err(|r| anyhow!("the generator {} does not build: {r}", wt2.parent))?;
+            if let Err(r) = sandbox.build(repo, &wt2)? {
+                let r = unless_disk_full(repo, r)?;
+                anyhow::bail!("the generator {} does not build: {r}", wt2.parent);
+            }
             let mut out = Vec::new();
             for req in &requests {
-                let (verified, _) = sandbox
-                    .rollout(repo, &wt2, req)?
-                    .map_err(|r| anyhow!("the rollout of {} failed: {r}", wt2.parent))?;
+                let (verified, _) = match sandbox.rollout(repo, &wt2, req)? {
+                    Ok(x) => x,
+                    Err(r) => {
+                        let r = unless_disk_full(repo, r)?;
+                        anyhow::bail!("the rollout of {} failed: {r}", wt2.parent)
+                    }
+                };
                 out.push((req.seed, verified.diaries));
             }
             Ok(out)
@@ -403,18 +414,16 @@ async fn builtin_context(run: &Run, r: u32, findings: &Value) -> anyhow::Result<
         else {
             continue;
         };
-        history.push(PastMove {
-            round: earlier,
-            tunable: planned.tunable,
-            direction: planned.direction,
-            step_fraction: planned.step_fraction,
-            accepted: decision["accepted"].as_bool().unwrap_or(false),
-            improvement: decision["improvement"].as_f64().unwrap_or(0.0),
-        });
+        history.extend(planned.outcomes(
+            earlier,
+            decision["accepted"].as_bool().unwrap_or(false),
+            decision["improvement"].as_f64().unwrap_or(0.0),
+        ));
     }
     Ok(serde_json::to_value(BuiltinContext {
         ranked_diagnostics: ranked,
         builtin_history: history,
+        noise_floor: acceptance_rule(run).await?.noise_floor,
     })?)
 }
 
@@ -556,7 +565,79 @@ pub fn diff_summary(diff: &str) -> String {
         .lines()
         .filter(|l| l.starts_with('-') && !l.starts_with("---"))
         .count();
-    format!("{}; +{added} −{removed} lines", files.join(", "))
+    let mut summary = format!("{}; +{added} −{removed} lines", files.join(", "));
+    let constants = constant_changes(diff);
+    if !constants.is_empty() {
+        summary.push_str("; ");
+        summary.push_str(&constants.join(", "));
+    }
+    summary
+}
+
+/// `NAME old → new` for every `const NAME: T = value;` line the diff changes.
+fn constant_changes(diff: &str) -> Vec<String> {
+    let constant = |line: &str| -> Option<(String, String)> {
+        let rest = line.trim().strip_prefix("pub ").unwrap_or(line.trim());
+        let (name, rest) = rest.strip_prefix("const ")?.split_once(':')?;
+        let value = rest.split_once('=')?.1.trim().strip_suffix(';')?.trim();
+        Some((name.trim().to_string(), value.to_string()))
+    };
+    let removed: Vec<(String, String)> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .filter_map(|l| constant(&l[1..]))
+        .collect();
+    diff.lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .filter_map(|l| constant(&l[1..]))
+        .filter_map(|(name, new)| {
+            let (_, old) = removed.iter().find(|(n, _)| *n == name)?;
+            (*old != new).then(|| format!("{name} {old} → {new}"))
+        })
+        .collect()
+}
+
+/// Below this much free space, a sandboxed phase that failed with ENOSPC failed because
+/// the disk is full, not because of the candidate.
+const DISK_FULL_BYTES: u64 = 512 << 20;
+
+/// `rejection`, unless it is the machine's fault: the phase failed with "No space left on
+/// device" and the run folder's file system really is (nearly) full. That is an error of
+/// the phase, which fails unrecorded and is redone by `resume` once there is room, never a
+/// rejection recorded against the candidate. (The free-space check keeps a candidate that
+/// merely prints the message from stopping the run.)
+fn unless_disk_full(
+    repo: &sandbox::RunRepo,
+    rejection: sandbox::Rejection,
+) -> anyhow::Result<sandbox::Rejection> {
+    let text = rejection.to_string();
+    let Some(line) = text
+        .lines()
+        .find(|l| l.contains("No space left on device") || l.contains("os error 28"))
+    else {
+        return Ok(rejection);
+    };
+    match free_bytes(repo.run_dir()) {
+        Some(free) if free < DISK_FULL_BYTES => Err(anyhow!(
+            "the disk holding {} is full ({} MB free): {}",
+            repo.run_dir().display(),
+            free >> 20,
+            line.trim().trim_start_matches("error: ")
+        )),
+        _ => Ok(rejection),
+    }
+}
+
+/// Bytes available to unprivileged writers on the file system holding `path`.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` a writable statvfs.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some(stat.f_bavail as u64 * stat.f_frsize as u64)
 }
 
 fn sandbox_rejected(rejection: &sandbox::Rejection) -> Rejected {
@@ -647,6 +728,7 @@ async fn build(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
         Ok(match sandbox.build(repo, &wt2)? {
             Ok(time) => Ok(time),
             Err(rejection) => {
+                let rejection = unless_disk_full(repo, rejection)?;
                 repo.reject(&wt2, &rejection, None)?;
                 Err(rejection)
             }
@@ -678,10 +760,12 @@ async fn verification(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
         let started = Instant::now();
         // The shared target folder may hold another commit's binary after a restart.
         if let Err(rejection) = sandbox.build(repo, &wt2)? {
+            let rejection = unless_disk_full(repo, rejection)?;
             repo.reject(&wt2, &rejection, None)?;
             return Ok(Err(rejection));
         }
         if let Err(rejection) = sandbox.test(repo, &wt2, Some(&view_root))? {
+            let rejection = unless_disk_full(repo, rejection)?;
             repo.reject(&wt2, &rejection, None)?;
             return Ok(Err(rejection));
         }
@@ -691,6 +775,7 @@ async fn verification(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             match sandbox.rollout(repo, &wt2, req)? {
                 Ok((verified, time)) => rollouts.push((req.seed, verified, time)),
                 Err(rejection) => {
+                    let rejection = unless_disk_full(repo, rejection)?;
                     repo.reject(&wt2, &rejection, None)?;
                     return Ok(Err(rejection));
                 }
@@ -928,6 +1013,13 @@ async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<PhaseO
         accepted,
         lesson: lesson.clone(),
     };
+    if !accepted {
+        // A candidate rejected before it was committed has nothing to prune.
+        let apply = artifacts(run, r, Phase::Apply).await?;
+        if let Some(commit) = apply["commit"].as_str() {
+            run.store.prune_diaries(commit)?;
+        }
+    }
     let dir = run.dir.join("rounds");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("round-{r:04}.md"));
@@ -959,4 +1051,28 @@ async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<PhaseO
         artifacts: json!({ "report": path, "agent": agent }),
         record: PhaseRecord::Trial(trial),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff_summary;
+
+    #[test]
+    fn a_diff_summary_names_the_files_lines_and_changed_constants() {
+        let diff = concat!(
+            "--- a/heuristics/src/params.rs\n",
+            "+++ b/heuristics/src/params.rs\n",
+            "@@ -1,3 +1,3 @@\n",
+            " /// Range: 0.0..=5.0\n",
+            "-pub const WEIGHT_WORK: f64 = 3.0;\n",
+            "+pub const WEIGHT_WORK: f64 = 2.5;\n",
+            "-pub const K: usize = 10;\n",
+            "+pub const K: usize = 10; // unchanged value\n",
+        );
+        assert_eq!(
+            diff_summary(diff),
+            "heuristics/src/params.rs; +2 −2 lines; WEIGHT_WORK 3.0 → 2.5"
+        );
+        assert_eq!(diff_summary(""), "no change");
+    }
 }

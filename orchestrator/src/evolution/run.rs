@@ -73,6 +73,14 @@ impl Run {
     ) -> anyhow::Result<Run> {
         let bench = Benchmark::open(&paths::benchmark_dir(bench_root, &settings.benchmark)?)?;
         let content_hash = scoring::content_hash(&bench)?;
+        scoring::verify_content(&bench).with_context(|| {
+            format!(
+                "the prepared benchmark {} does not match its manifest (content hash {}); \
+                 prepare it again",
+                settings.benchmark,
+                scoring::short_hash(&content_hash)
+            )
+        })?;
         std::fs::create_dir_all(runs_root)
             .with_context(|| format!("cannot create {}", runs_root.display()))?;
         let memory = Memory::open(database_path(runs_root)).await?;
@@ -165,6 +173,15 @@ impl Run {
                 scoring::short_hash(&content_hash)
             );
         }
+        scoring::verify_content(&bench).with_context(|| {
+            format!(
+                "run {id} cannot continue: the benchmark {} no longer matches the content hash \
+                 {} the run started with. The data, the splits and the evaluator are frozen \
+                 during a run; restore the original prepared benchmark or start a new run",
+                config.benchmark,
+                scoring::short_hash(&config.benchmark_hash)
+            )
+        })?;
         if config.evaluator_version != evaluator::EVALUATOR_VERSION {
             bail!(
                 "run {id} was scored by evaluator {} but this binary has evaluator {}; the evaluator \

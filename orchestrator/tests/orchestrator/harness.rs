@@ -189,6 +189,26 @@ pub fn orchestrator(
     limit: Duration,
     log: &Path,
 ) -> Outcome {
+    let started = Instant::now();
+    let out = orchestrator_killed_at(args, env, limit, log);
+    if out.killed_by() == Some(9) && started.elapsed() >= limit {
+        panic!(
+            "`orchestrator {}` took more than {limit:?}; its stderr:\n{}",
+            args.join(" "),
+            out.stderr
+        );
+    }
+    out
+}
+
+/// Runs the binary as [`orchestrator`] does, but SIGKILLs it once `deadline` has passed
+/// (a test's crash at a random moment) instead of failing.
+pub fn orchestrator_killed_at(
+    args: &[String],
+    env: &[(&str, String)],
+    deadline: Duration,
+    log: &Path,
+) -> Outcome {
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let err_path = log.with_extension("err");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_orchestrator"));
@@ -208,16 +228,11 @@ pub fn orchestrator(
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "`orchestrator {}` took more than {limit:?}; its stderr:\n{}",
-                args.join(" "),
-                std::fs::read_to_string(&err_path).unwrap_or_default()
-            );
+        if started.elapsed() >= deadline {
+            let _ = child.kill(); // SIGKILL
+            break child.wait().unwrap();
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(20));
     };
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
     eprintln!(
@@ -301,22 +316,31 @@ fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
 }
 
 pub fn run_state(runs: &Path, run: i64) -> RunState {
+    try_run_state(runs, run).unwrap_or_else(|| panic!("run {run} is not in {}", runs.display()))
+}
+
+/// The run's state, or `None` while its database or its row does not exist yet.
+pub fn try_run_state(runs: &Path, run: i64) -> Option<RunState> {
+    let db = runs.join("mobevolve.sqlite");
+    if !db.is_file() {
+        return None;
+    }
     block_on(async {
-        let memory = Memory::open(runs.join("mobevolve.sqlite")).await.unwrap();
-        let summary = memory.run_summary(run).await.unwrap();
+        let memory = Memory::open(&db).await.unwrap();
+        let summary = memory.run_summary(run).await.ok()?;
         let totals = memory.totals(run).await.unwrap();
         let mut rounds = Vec::new();
         for r in 1..=totals.rounds {
             rounds.push(memory.round_record(run, r).await.unwrap());
         }
-        RunState {
+        Some(RunState {
             status: summary.status,
             initial_commit: summary.config.initial_commit.clone(),
             current_commit: summary.current_commit,
             trajectory: memory.trajectory(run).await.unwrap(),
             rounds,
             totals,
-        }
+        })
     })
 }
 
@@ -369,8 +393,18 @@ pub fn assert_no_worktrees(run_dir: &Path) {
 
 /// Fails if a process of a sandbox uid that belongs to this test process's runs survives.
 pub fn assert_no_sandbox_processes(fx: &Fixture) {
+    let survivors = sandbox_processes(fx);
+    assert!(
+        survivors.is_empty(),
+        "sandbox processes (uids {SANDBOX_UIDS:?}) survived: {survivors:?}"
+    );
+}
+
+/// The live processes of a sandbox uid that belong to this test process's runs, as
+/// `pid: command line`.
+pub fn sandbox_processes(fx: &Fixture) -> Vec<String> {
     let root = fx.root.display().to_string();
-    let mut survivors = Vec::new();
+    let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.parse::<u32>().is_err() {
@@ -395,13 +429,10 @@ pub fn assert_no_sandbox_processes(fx: &Fixture) {
             .any(|b| String::from_utf8_lossy(b).contains(&root));
         if mine {
             let cmd = std::fs::read_to_string(entry.path().join("cmdline")).unwrap_or_default();
-            survivors.push(format!("{name}: {}", cmd.replace('\0', " ")));
+            found.push(format!("{name}: {}", cmd.replace('\0', " ")));
         }
     }
-    assert!(
-        survivors.is_empty(),
-        "sandbox processes (uids {SANDBOX_UIDS:?}) survived: {survivors:?}"
-    );
+    found
 }
 
 pub use agents::scripted_server::{last_user, tool_results};

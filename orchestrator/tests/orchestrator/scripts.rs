@@ -150,3 +150,71 @@ pub fn diff_mode(fx: &Fixture) -> Vec<Scripted> {
         diff_reply("slot_accuracy_error", "document the weight", &comment),
     ]
 }
+
+/// Paid LLM calls per round of [`many_rounds`]: round 1, then rounds 2, 3, 4, … in turn.
+pub fn many_rounds_calls(round: u32) -> usize {
+    match round {
+        1 => 3,
+        _ => 2,
+    }
+}
+
+/// Tool mode, `rounds` rounds of plain, always-answered calls (no 429, no timeout), for the
+/// random-kill test: every request differs from every other, so a request seen twice was
+/// sent twice.
+///
+/// Round 1: read_file → apply_edit (the fix) → submit: accepted.
+/// Later rounds, in turn: the degradation again (rejected: worse), a comment (rejected: no
+/// gain), a milder shift (rejected).
+pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
+    let submit = |target: &str, hypothesis: &str| {
+        paid(tool_calls(&[(
+            "submit",
+            &args(json!({"target": target, "hypothesis": hypothesis, "rationale": "scripted"})),
+        )]))
+    };
+    let edit = |old: &str, new: &str| {
+        paid(tool_calls(&[(
+            "apply_edit",
+            &args(json!({"path": PARAMS, "old": old, "new": new})),
+        )]))
+    };
+    let mut script = vec![
+        paid(tool_calls(&[("read_file", &args(json!({"path": PARAMS})))])),
+        edit(&fx.bad_line, &fx.good_line),
+        submit(
+            "first_nonhome_hour_jsd",
+            "almost every day is shifted by an hour",
+        ),
+    ];
+    let milder = fx.good_line.replace(
+        fx.good_line.rsplit_once("= ").map(|(_, v)| v).unwrap_or(""),
+        "0.3;",
+    );
+    for round in 2..=rounds {
+        match (round - 2) % 3 {
+            0 => {
+                script.push(edit(&fx.good_line, &fx.bad_line));
+                script.push(submit(
+                    "slot_accuracy_error",
+                    &format!("round {round}: shift every day"),
+                ));
+            }
+            1 => {
+                script.push(edit(&fx.good_line, &format!("{COMMENT}{}", fx.good_line)));
+                script.push(submit(
+                    "slot_accuracy_error",
+                    &format!("round {round}: document it"),
+                ));
+            }
+            _ => {
+                script.push(edit(&fx.good_line, &milder));
+                script.push(submit(
+                    "first_nonhome_hour_jsd",
+                    &format!("round {round}: shift some days"),
+                ));
+            }
+        }
+    }
+    script
+}
