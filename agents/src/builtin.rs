@@ -780,6 +780,21 @@ pub const SLOT_COUNT: usize = 24;
         }
     }
 
+    /// Two rejected moves of different constants that each gained less than a floor of
+    /// 0.004, and together more.
+    fn two_promising_moves() -> Vec<PastMove> {
+        vec![
+            tried(
+                1,
+                "SHIFT_PROBABILITY",
+                Direction::Up,
+                MAX_STEP_FRACTION,
+                0.003,
+            ),
+            tried(2, "WEIGHT_SEX", Direction::Down, 0.1, 0.002),
+        ]
+    }
+
     /// The one edit of a single move.
     fn single(m: &PlannedMove) -> &Edit {
         assert_eq!(m.kind, MoveKind::Single, "{m:?}");
@@ -954,16 +969,7 @@ pub const SLOT_COUNT: usize = 24;
     fn gains_within_the_noise_are_combined_until_a_combination_is_tried() {
         let t = parse_tunables(PARAMS);
         let floor = 0.004;
-        let mut h = vec![
-            tried(
-                1,
-                "SHIFT_PROBABILITY",
-                Direction::Up,
-                MAX_STEP_FRACTION,
-                0.003,
-            ),
-            tried(2, "WEIGHT_SEX", Direction::Down, 0.1, 0.002),
-        ];
+        let mut h = two_promising_moves();
         // Together they gained more than the floor: proposed together, strongest first.
         let m = plan_move(&t, &ranked(), &h, floor).unwrap();
         assert_eq!(m.kind, MoveKind::Combination);
@@ -1000,16 +1006,7 @@ pub const SLOT_COUNT: usize = 24;
     #[test]
     fn after_an_accepted_combination_undoing_it_comes_last() {
         let mut t = parse_tunables(PARAMS);
-        let h0 = vec![
-            tried(
-                1,
-                "SHIFT_PROBABILITY",
-                Direction::Up,
-                MAX_STEP_FRACTION,
-                0.003,
-            ),
-            tried(2, "WEIGHT_SEX", Direction::Down, 0.1, 0.002),
-        ];
+        let h0 = two_promising_moves();
         let combination = plan_move(&t, &ranked(), &h0, 0.004).unwrap();
         let mut h = h0.clone();
         h.extend(combination.outcomes(3, true, 0.005));

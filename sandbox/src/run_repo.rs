@@ -275,6 +275,28 @@ impl RunRepo {
         Ok(removed)
     }
 
+    /// Removes the incremental-compilation caches of the run's shared target folder
+    /// (`target/<profile>/incremental/*`) and returns how many it removed. Call it when a
+    /// process died with candidate worktrees open: a cargo build killed half-way can leave
+    /// a cache whose objects later link into undefined symbols. Without the caches, rustc
+    /// compiles the crates it rebuilds anyway (the editable crate) from scratch, once.
+    pub fn discard_incremental_caches(&self) -> Result<usize, SandboxError> {
+        let mut removed = 0;
+        let Ok(profiles) = fs::read_dir(self.run_dir.join("target")) else {
+            return Ok(0);
+        };
+        for profile in profiles.flatten() {
+            let Ok(caches) = fs::read_dir(profile.path().join("incremental")) else {
+                continue;
+            };
+            for cache in caches.flatten() {
+                crate::fs_safety::remove_tree(&cache.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     fn commit_tree(&self, commit: &str) -> Result<(git2::Commit<'_>, Tree<'_>), SandboxError> {
         let oid = Oid::from_str(commit).map_err(SandboxError::git("commit id"))?;
         let c = self

@@ -212,7 +212,12 @@ impl Run {
         let repo = RunRepo::open(&dir)?;
         let stale = repo.cleanup_stale_worktrees()?;
         if !stale.is_empty() {
-            tracing::info!("removed stale worktrees: {}", stale.join(", "));
+            // The last process died with candidates open, maybe in the middle of a build.
+            let caches = repo.discard_incremental_caches()?;
+            tracing::info!(
+                "removed stale worktrees ({}) and {caches} incremental build caches",
+                stale.join(", ")
+            );
         }
         let sandbox = Sandbox::new(SandboxConfig {
             sandbox_uid: sandbox_uid(&dir),

@@ -33,37 +33,13 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// `orchestrator run --new` of a tiny run on `bench`, in `runs`, with `extra` arguments
 /// (the built-in agent unless `extra` says otherwise).
 fn new_run(fx: &Fixture, bench: &Path, runs: &Path, rounds: u32, extra: &[&str]) -> Vec<String> {
-    let mut args = strings(&[
-        "run",
-        "--new",
-        "--benchmark",
-        "atus-2014",
-        "--rounds",
-        &rounds.to_string(),
-        "--runs",
-        &runs.display().to_string(),
-        "--bench",
-        &bench.display().to_string(),
-        "--eval-seeds",
-        "1",
-        "--noise-seeds",
-        "2",
-        "--workspace",
-        &fx.workspace.display().to_string(),
-    ]);
+    let mut args = harness::tiny_run_args(fx, bench, runs, rounds);
     args.extend(strings(extra));
     args
 }
 
 fn resume(bench: &Path, runs: &Path, run: i64) -> Vec<String> {
-    strings(&[
-        "resume",
-        &run.to_string(),
-        "--runs",
-        &runs.display().to_string(),
-        "--bench",
-        &bench.display().to_string(),
-    ])
+    harness::resume_args_on(bench, runs, run)
 }
 
 /// The error the orchestrator printed: a failure exit (1, not a signal), no panic, and

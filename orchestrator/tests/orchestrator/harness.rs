@@ -243,8 +243,10 @@ pub fn orchestrator_killed_at(
     Outcome { status, stderr }
 }
 
-/// `orchestrator run` arguments for the `openai` agent at `url`.
-pub fn run_args(fx: &Fixture, runs: &Path, url: &str, mode: &str, rounds: u32) -> Vec<String> {
+/// `orchestrator run --new` arguments of a tiny run (1 evaluation seed, 2 noise seeds) on
+/// the prepared benchmarks in `bench`, in `runs`, from the fixture's workspace; the agent
+/// is the built-in one unless more arguments say otherwise.
+pub fn tiny_run_args(fx: &Fixture, bench: &Path, runs: &Path, rounds: u32) -> Vec<String> {
     [
         "run",
         "--new",
@@ -252,18 +254,10 @@ pub fn run_args(fx: &Fixture, runs: &Path, url: &str, mode: &str, rounds: u32) -
         "atus-2014",
         "--rounds",
         &rounds.to_string(),
-        "--agent",
-        "openai",
-        "--base-url",
-        url,
-        "--model",
-        "scripted",
-        "--agent-mode",
-        mode,
         "--runs",
         &runs.display().to_string(),
         "--bench",
-        &fx.bench.display().to_string(),
+        &bench.display().to_string(),
         "--eval-seeds",
         "1",
         "--noise-seeds",
@@ -276,14 +270,37 @@ pub fn run_args(fx: &Fixture, runs: &Path, url: &str, mode: &str, rounds: u32) -
     .collect()
 }
 
+/// `orchestrator run` arguments of a tiny run with the `openai` agent at `url`.
+pub fn run_args(fx: &Fixture, runs: &Path, url: &str, mode: &str, rounds: u32) -> Vec<String> {
+    let mut args = tiny_run_args(fx, &fx.bench, runs, rounds);
+    for extra in [
+        "--agent",
+        "openai",
+        "--base-url",
+        url,
+        "--model",
+        "scripted",
+        "--agent-mode",
+        mode,
+    ] {
+        args.push(extra.to_string());
+    }
+    args
+}
+
 pub fn resume_args(fx: &Fixture, runs: &Path, run: i64) -> Vec<String> {
+    resume_args_on(&fx.bench, runs, run)
+}
+
+/// `orchestrator resume` arguments for a run on the prepared benchmarks in `bench`.
+pub fn resume_args_on(bench: &Path, runs: &Path, run: i64) -> Vec<String> {
     vec![
         "resume".into(),
         run.to_string(),
         "--runs".into(),
         runs.display().to_string(),
         "--bench".into(),
-        fx.bench.display().to_string(),
+        bench.display().to_string(),
     ]
 }
 
@@ -352,6 +369,47 @@ pub fn artifacts(record: &RoundRecord, phase: memory::Phase) -> serde_json::Valu
         .find(|e| e.phase == phase)
         .and_then(|e| e.artifacts.clone())
         .unwrap_or_else(|| panic!("round {}: no artifacts of {}", record.round, phase.name()))
+}
+
+/// Asserts that a run (`mine`, in `my_dir`) ended exactly as `theirs` (in `their_dir`):
+/// status, commits (and `main`), trajectory, and round by round the parent, candidate,
+/// decision, metrics, lesson and recorded LLM calls; and the totals of calls and cost.
+pub fn assert_same_end(mine: &RunState, my_dir: &Path, theirs: &RunState, their_dir: &Path) {
+    assert_eq!(mine.status, theirs.status);
+    assert_eq!(mine.initial_commit, theirs.initial_commit);
+    assert_eq!(mine.current_commit, theirs.current_commit);
+    assert_eq!(main_commit(my_dir), main_commit(their_dir));
+    assert_eq!(mine.trajectory, theirs.trajectory);
+    assert_eq!(mine.rounds.len(), theirs.rounds.len());
+    for (a, b) in mine.rounds.iter().zip(&theirs.rounds) {
+        let round = a.round;
+        assert_eq!(a.parent_commit, b.parent_commit, "round {round}");
+        assert_eq!(a.candidate, b.candidate, "round {round}");
+        let (va, vb) = (
+            a.verification.as_ref().unwrap(),
+            b.verification.as_ref().unwrap(),
+        );
+        assert_eq!(
+            (va.accepted, &va.reason),
+            (vb.accepted, &vb.reason),
+            "round {round}"
+        );
+        assert_eq!(va.metrics, vb.metrics, "round {round}");
+        assert_eq!(
+            a.trial.as_ref().map(|t| &t.lesson),
+            b.trial.as_ref().map(|t| &t.lesson),
+            "round {round}"
+        );
+        let hashes = |x: &RoundRecord| {
+            x.llm_calls
+                .iter()
+                .map(|c| c.request_hash.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hashes(a), hashes(b), "round {round}");
+    }
+    assert_eq!(mine.totals.llm_calls, theirs.totals.llm_calls);
+    assert!((mine.totals.cost_usd - theirs.totals.cost_usd).abs() < 1e-9);
 }
 
 /// `git` on a run's repository.
