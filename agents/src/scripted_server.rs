@@ -52,6 +52,8 @@ struct ServerState {
     answers: Option<Mutex<HashMap<String, Scripted>>>,
     /// Indexes (into `requests`) of requests answered from `answers`.
     repeats: Mutex<Vec<usize>>,
+    /// How long every answer takes (a model thinking), so a request can be caught in flight.
+    latency: Duration,
 }
 
 impl ScriptedServer {
@@ -60,22 +62,23 @@ impl ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding 127.0.0.1:0");
-        ScriptedServer::serve_on(listener, script, false, None)
+        ScriptedServer::serve_on(listener, script, false, Duration::ZERO, None)
     }
 
     /// Starts the server on a runtime of its own (one worker thread), for tests that block
     /// (for example while a child process talks to the server).
     pub fn start_in_background(script: Vec<Scripted>) -> ScriptedServer {
-        ScriptedServer::background(script, false)
+        ScriptedServer::background(script, false, Duration::ZERO)
     }
 
     /// Like [`ScriptedServer::start_in_background`], in deterministic mode: a request equal
-    /// to one already answered gets the same answer again.
-    pub fn start_deterministic(script: Vec<Scripted>) -> ScriptedServer {
-        ScriptedServer::background(script, true)
+    /// to one already answered gets the same answer again. Every answer is sent `latency`
+    /// after its request was read.
+    pub fn start_deterministic(script: Vec<Scripted>, latency: Duration) -> ScriptedServer {
+        ScriptedServer::background(script, true, latency)
     }
 
-    fn background(script: Vec<Scripted>, deterministic: bool) -> ScriptedServer {
+    fn background(script: Vec<Scripted>, deterministic: bool, latency: Duration) -> ScriptedServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -85,13 +88,14 @@ impl ScriptedServer {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("binding 127.0.0.1:0");
         let _guard = runtime.enter();
-        ScriptedServer::serve_on(listener, script, deterministic, Some(runtime))
+        ScriptedServer::serve_on(listener, script, deterministic, latency, Some(runtime))
     }
 
     fn serve_on(
         listener: TcpListener,
         script: Vec<Scripted>,
         deterministic: bool,
+        latency: Duration,
         runtime: Option<tokio::runtime::Runtime>,
     ) -> ScriptedServer {
         let url = format!(
@@ -104,6 +108,7 @@ impl ScriptedServer {
             remaining: Mutex::new(VecDeque::from(script)),
             answers: deterministic.then(|| Mutex::new(HashMap::new())),
             repeats: Mutex::new(Vec::new()),
+            latency,
         });
         let shared = state.clone();
         tokio::spawn(async move {
@@ -214,6 +219,9 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
             }
         }
     };
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
     let (code, headers, body) = match next {
         Some(Scripted::Json(v)) => (200, vec![], v.to_string()),
         Some(Scripted::Status {

@@ -209,6 +209,17 @@ pub fn orchestrator_killed_at(
     deadline: Duration,
     log: &Path,
 ) -> Outcome {
+    orchestrator_killed_when(args, env, log, |elapsed| elapsed >= deadline)
+}
+
+/// Runs the binary as [`orchestrator`] does, SIGKILLing it as soon as `kill_now` (asked
+/// every few milliseconds with the time since the start) says so.
+pub fn orchestrator_killed_when(
+    args: &[String],
+    env: &[(&str, String)],
+    log: &Path,
+    kill_now: impl Fn(Duration) -> bool,
+) -> Outcome {
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     let err_path = log.with_extension("err");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_orchestrator"));
@@ -228,11 +239,11 @@ pub fn orchestrator_killed_at(
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if started.elapsed() >= deadline {
+        if kill_now(started.elapsed()) {
             let _ = child.kill(); // SIGKILL
             break child.wait().unwrap();
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     };
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
     eprintln!(

@@ -23,6 +23,9 @@ pub const ROUNDS_ENV: &str = "MOBEVOLVE_KILL_ROUNDS";
 pub const MIN_KILLS_ENV: &str = "MOBEVOLVE_MIN_KILLS";
 pub const SEED_ENV: &str = "MOBEVOLVE_KILL_SEED";
 
+/// How long the scripted server takes to answer a request.
+const ANSWER_LATENCY: Duration = Duration::from_millis(300);
+
 /// The longest any one process may live before the test gives up on it.
 const PROCESS_LIMIT: Duration = Duration::from_secs(600);
 
@@ -56,6 +59,13 @@ enum Plan {
     /// at the end of that round's phase's work, whichever comes first).
     Timer {
         after: Duration,
+        backstop: Option<(u32, Phase)>,
+    },
+    /// SIGKILL from the test as soon as the server has received a new request, while its
+    /// answer is on the way (the server answers after [`ANSWER_LATENCY`]); after
+    /// `fallback` at the latest, and with the same backstop as a timer.
+    InFlight {
+        fallback: Duration,
         backstop: Option<(u32, Phase)>,
     },
     /// The process kills itself at this phase boundary of this round.
@@ -122,7 +132,8 @@ fn next_phase(state: &Option<RunState>) -> (u32, usize) {
     (s.rounds.len() as u32 + 1, 0)
 }
 
-/// The next kill: a timer (35 %), or the end of the work of the first phase no kill has
+/// The next kill: while LLM calls lie ahead, a kill of a request in flight (15 %); a
+/// timer (35 % of the rest), or the end of the work of the first phase no kill has
 /// struck yet (in this round or the next), or else a phase boundary among the current
 /// round's next four phases, at the end of the phase's work (70 %) or just after it is
 /// recorded. While kills are still wanted the run must not
@@ -138,13 +149,26 @@ fn plan_next(
 ) -> Plan {
     let last = Phase::ALL[Phase::ALL.len() - 1];
     let backstop = (kills_wanted > 0).then_some((rounds, last));
+    let (round, first) = next_phase(state);
+    // Until the proposal of the last round is recorded, some kills catch an LLM call.
+    let calls_ahead = round < rounds
+        || first
+            <= Phase::ALL
+                .iter()
+                .position(|p| *p == Phase::Proposal)
+                .unwrap();
+    if calls_ahead && moments.unit() < 0.15 {
+        return Plan::InFlight {
+            fallback: Duration::from_secs(60),
+            backstop,
+        };
+    }
     if moments.unit() < 0.35 {
         return Plan::Timer {
             after: Duration::from_secs_f64(0.05 + moments.unit() * timer_max),
             backstop,
         };
     }
-    let (round, first) = next_phase(state);
     // The first phase no kill has struck yet: in this round, or else in the next one.
     let unstruck = |p: &&Phase| !struck.contains_key(p.name());
     let target = Phase::ALL[first..]
@@ -263,7 +287,8 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
     let reference = uninterrupted(fx, rounds);
     assert_eq!(reference.state.totals.finished_rounds, rounds);
 
-    let server = ScriptedServer::start_deterministic(scripts::many_rounds(fx, rounds));
+    let server =
+        ScriptedServer::start_deterministic(scripts::many_rounds(fx, rounds), ANSWER_LATENCY);
     let runs = fx.root.join("runs-kills");
     let first_args = args(fx, &runs, &server.url, rounds);
     // After the first process, `run` (without `--new`) continues the interrupted run.
@@ -295,7 +320,11 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
             again.clone()
         };
         let (env, deadline) = match &plan {
-            Plan::Timer { after, backstop } => (
+            Plan::Timer { after, backstop }
+            | Plan::InFlight {
+                fallback: after,
+                backstop,
+            } => (
                 backstop
                     .iter()
                     .map(|(round, phase)| {
@@ -325,7 +354,15 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
         };
         let before = done_phases(&state);
         let log = fx.root.join(format!("logs/kills-{attempt:03}"));
-        let out = harness::orchestrator_killed_at(&args, &env, deadline, &log);
+        let out = match &plan {
+            Plan::InFlight { fallback, .. } => {
+                let sent = server.request_count();
+                harness::orchestrator_killed_when(&args, &env, &log, |elapsed| {
+                    server.request_count() > sent || elapsed >= *fallback
+                })
+            }
+            _ => harness::orchestrator_killed_at(&args, &env, deadline, &log),
+        };
         let received = server.request_count();
         let previous = std::mem::replace(&mut state, harness::try_run_state(&runs, 1));
         if out.status.code() == Some(0) {
@@ -394,11 +431,16 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
     }
     let summary: Vec<String> = hit.iter().map(|(p, n)| format!("{p} {n}")).collect();
     eprintln!(
-        "{} kills over {rounds} rounds ({} timed, {} at phase boundaries); struck: {}",
+        "{} kills over {rounds} rounds ({} timed, {} with a request in flight, {} at phase \
+         boundaries); struck: {}",
         kills.len(),
         kills
             .iter()
             .filter(|k| matches!(k.plan, Plan::Timer { .. }))
+            .count(),
+        kills
+            .iter()
+            .filter(|k| matches!(k.plan, Plan::InFlight { .. }))
             .count(),
         kills
             .iter()
@@ -462,6 +504,11 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
     }
     assert_eq!(round_reports(&run_dir), round_reports(&reference.run_dir));
 
+    let in_flight_kills = kills.iter().filter(|k| k.in_flight.is_some()).count();
+    assert!(
+        in_flight_kills == 0 || !repeats.is_empty(),
+        "{in_flight_kills} kills caught a request in flight, yet none was sent again"
+    );
     eprintln!(
         "{} requests, {} distinct, {} repeated (in flight at a kill)",
         requests.len(),
