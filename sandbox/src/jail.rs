@@ -321,6 +321,8 @@ impl JailSpec {
             cmd.env(k, v);
         }
         cmd.current_dir("/");
+        // SAFETY: getpid has no preconditions.
+        let parent = unsafe { libc::getpid() };
         // SAFETY: the closure only makes async-signal-safe system calls on data prepared above.
         unsafe {
             cmd.pre_exec(move || {
@@ -334,6 +336,11 @@ impl JailSpec {
                     0,
                     0,
                 );
+                // The parent may have died between the fork and the prctl: then no signal
+                // will ever come, and the child must not outlive it.
+                if libc::getppid() != parent {
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                }
                 set_rlimit(libc::RLIMIT_AS, limits.memory_bytes)?;
                 set_rlimit(libc::RLIMIT_NPROC, limits.max_processes)?;
                 set_rlimit(libc::RLIMIT_FSIZE, limits.max_file_bytes)?;

@@ -469,6 +469,28 @@ pub fn assert_no_sandbox_processes(fx: &Fixture) {
     );
 }
 
+/// The live `bwrap` processes (they run as root, outside the sandbox uids) of this test
+/// process's runs, as `pid: command line`.
+pub fn bwrap_processes(fx: &Fixture) -> Vec<String> {
+    let root = fx.root.display().to_string();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.parse::<u32>().is_err() {
+            continue;
+        }
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim() != "bwrap" {
+            continue;
+        }
+        let cmd = std::fs::read_to_string(entry.path().join("cmdline")).unwrap_or_default();
+        if cmd.contains(&root) {
+            found.push(format!("{name}: {}", cmd.replace('\0', " ")));
+        }
+    }
+    found
+}
+
 /// The live processes of a sandbox uid that belong to this test process's runs, as
 /// `pid: command line`.
 pub fn sandbox_processes(fx: &Fixture) -> Vec<String> {

@@ -215,17 +215,23 @@ fn distinct<'a>(
         .collect()
 }
 
-/// Waits up to 10 s for the killed process's sandboxed children to die with it.
+/// Waits up to 10 s for the killed process's sandboxes (bubblewrap and the candidate
+/// processes inside) to die with it.
 fn assert_sandbox_processes_die(fx: &Fixture, kill: usize) {
+    let survivors = || {
+        let mut all = harness::sandbox_processes(fx);
+        all.extend(harness::bwrap_processes(fx));
+        all
+    };
     for _ in 0..100 {
-        if harness::sandbox_processes(fx).is_empty() {
+        if survivors().is_empty() {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!(
         "kill {kill}: sandbox processes outlived the orchestrator: {:?}",
-        harness::sandbox_processes(fx)
+        survivors()
     );
 }
 
