@@ -1,7 +1,12 @@
 //! Generating whole populations: person seeds, parallel workers, streaming output.
 //!
-//! Person i's RNG is seeded from (seed, i) only, and workers take contiguous chunks whose
-//! results are put back in input order, so output is byte-identical for any thread count.
+//! A person's RNG is seeded from (seed, person id) only — never from the person's row — and
+//! workers take contiguous chunks whose results are put back in input order, so:
+//! - output is byte-identical for any thread count, and for any split of the file into parts
+//!   or shards written in order;
+//! - a person gets the same day whatever the file's order or the other people in it;
+//! - two generators that agree on a person's logic draw the same randomness for that person
+//!   (common random numbers), so comparing a candidate with its parent is not drowned in noise.
 
 use crate::generate_person_cached;
 use crate::retrieval::{mix, NeighbourCache};
@@ -13,9 +18,16 @@ use std::io::{self, Write};
 /// People generated per step by [`write_population`]: memory stays bounded by this.
 pub const STREAM_CHUNK: usize = 1 << 16;
 
-/// The RNG seed of the person at `index` in a run seeded with `seed`.
-pub fn person_seed(seed: u64, index: usize) -> u64 {
-    mix(seed ^ mix(index as u64))
+/// The RNG seed of the person `person_id` in a population generated with `seed`: a function
+/// of the two only (FNV-1a 64 of the id's UTF-8 bytes, mixed with the seed by SplitMix64
+/// finalisers). Stable across platforms, versions and processes.
+pub fn person_seed(seed: u64, person_id: &str) -> u64 {
+    const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    let id_hash = person_id.bytes().fold(FNV_OFFSET, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    });
+    mix(mix(seed) ^ mix(id_hash))
 }
 
 /// Diaries for `persons`, in order.
@@ -25,8 +37,8 @@ pub fn generate_all(
     seed: u64,
     threads: usize,
 ) -> Vec<Diary> {
-    parallel_map(persons, threads, |index, person, cache| {
-        generate_person_cached(state, person, person_seed(seed, index), cache).0
+    parallel_map(persons, threads, |person, cache| {
+        generate_person_cached(state, person, person_seed(seed, &person.id), cache).0
     })
 }
 
@@ -37,8 +49,8 @@ pub fn generate_all_traced(
     seed: u64,
     threads: usize,
 ) -> Vec<(Diary, Trace)> {
-    parallel_map(persons, threads, |index, person, cache| {
-        generate_person_cached(state, person, person_seed(seed, index), cache)
+    parallel_map(persons, threads, |person, cache| {
+        generate_person_cached(state, person, person_seed(seed, &person.id), cache)
     })
 }
 
@@ -52,20 +64,18 @@ pub fn write_population(
     out: impl Write,
     traces: Option<&mut dyn Write>,
 ) -> io::Result<()> {
-    write_population_part(state, persons, seed, threads, 0, true, out, traces)
+    write_population_part(state, persons, seed, threads, true, out, traces)
 }
 
-/// One part of a population streamed in parts (for persons files read in chunks): the
-/// people of `persons` are the population's people `first_index..`, so their seeds, and
-/// the bytes written, are those [`write_population`] gives for the whole population; the
-/// header line is written only when `header` is set (the first part).
-#[allow(clippy::too_many_arguments)]
+/// One part of a population streamed in parts (for persons files read in chunks, or one
+/// shard of many): seeds depend on person ids only, so the parts written in order give the
+/// bytes [`write_population`] gives for the whole population; the header line is written
+/// only when `header` is set (the first part).
 pub fn write_population_part(
     state: &GeneratorState,
     persons: &[Person],
     seed: u64,
     threads: usize,
-    first_index: usize,
     header: bool,
     mut out: impl Write,
     mut traces: Option<&mut dyn Write>,
@@ -80,9 +90,8 @@ pub fn write_population_part(
         return out.flush();
     }
     for (chunk_index, chunk) in persons.chunks(STREAM_CHUNK).enumerate() {
-        let offset = first_index + chunk_index * STREAM_CHUNK;
-        let results = parallel_map_with(chunk, threads, &mut caches, |i, person, cache| {
-            generate_person_cached(state, person, person_seed(seed, offset + i), cache)
+        let results = parallel_map_with(chunk, threads, &mut caches, |person, cache| {
+            generate_person_cached(state, person, person_seed(seed, &person.id), cache)
         });
         buffer.clear();
         let rows = chunk
@@ -107,11 +116,11 @@ pub fn write_population_part(
     out.flush()
 }
 
-/// `f(index, person, cache)` for every person, on up to `threads` scoped threads.
+/// `f(person, cache)` for every person, in order, on up to `threads` scoped threads.
 fn parallel_map<T: Send>(
     persons: &[Person],
     threads: usize,
-    f: impl Fn(usize, &Person, &mut NeighbourCache) -> T + Sync,
+    f: impl Fn(&Person, &mut NeighbourCache) -> T + Sync,
 ) -> Vec<T> {
     parallel_map_with(persons, threads, &mut Vec::new(), f)
 }
@@ -121,28 +130,24 @@ fn parallel_map_with<T: Send>(
     persons: &[Person],
     threads: usize,
     caches: &mut Vec<NeighbourCache>,
-    f: impl Fn(usize, &Person, &mut NeighbourCache) -> T + Sync,
+    f: impl Fn(&Person, &mut NeighbourCache) -> T + Sync,
 ) -> Vec<T> {
     let threads = threads.clamp(1, persons.len().max(1));
     let chunk = persons.len().div_ceil(threads).max(1);
     caches.resize_with(caches.len().max(threads), NeighbourCache::default);
-    let run = |start: usize, part: &[Person], cache: &mut NeighbourCache| {
-        part.iter()
-            .enumerate()
-            .map(|(i, p)| f(start + i, p, cache))
-            .collect::<Vec<T>>()
+    let run = |part: &[Person], cache: &mut NeighbourCache| {
+        part.iter().map(|p| f(p, cache)).collect::<Vec<T>>()
     };
     if threads == 1 {
-        return run(0, persons, &mut caches[0]);
+        return run(persons, &mut caches[0]);
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = persons
             .chunks(chunk)
             .zip(caches.iter_mut())
-            .enumerate()
-            .map(|(c, (part, cache))| {
+            .map(|(part, cache)| {
                 let run = &run;
-                scope.spawn(move || run(c * chunk, part, cache))
+                scope.spawn(move || run(part, cache))
             })
             .collect();
         handles

@@ -55,19 +55,21 @@ pub fn network_filter() -> Vec<libc::sock_filter> {
 /// # Safety
 /// `filter` must be a valid program that outlives the call.
 pub unsafe fn install(filter: &[libc::sock_filter]) -> std::io::Result<()> {
-    let prog = libc::sock_fprog {
-        len: filter.len() as u16,
-        filter: filter.as_ptr() as *mut libc::sock_filter,
-    };
-    if libc::prctl(
-        libc::PR_SET_SECCOMP,
-        libc::SECCOMP_MODE_FILTER as libc::c_ulong,
-        &prog as *const libc::sock_fprog as libc::c_ulong,
-        0,
-        0,
-    ) != 0
-    {
-        return Err(std::io::Error::last_os_error());
+    unsafe {
+        let prog = libc::sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_ptr() as *mut libc::sock_filter,
+        };
+        if libc::prctl(
+            libc::PR_SET_SECCOMP,
+            libc::SECCOMP_MODE_FILTER as libc::c_ulong,
+            &prog as *const libc::sock_fprog as libc::c_ulong,
+            0,
+            0,
+        ) != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
-    Ok(())
 }

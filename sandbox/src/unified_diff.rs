@@ -503,7 +503,7 @@ pub fn apply(
     // hunks would apply.
     for patch in &patches {
         for path in [&patch.old_path, &patch.new_path].into_iter().flatten() {
-            crate::scope::check_path(path)?;
+            check_path(path)?;
         }
     }
     let mut change = ChangeSet::default();

@@ -695,18 +695,18 @@ fn incremental_caches_are_discarded_but_built_artifacts_kept() {
     let fx = fixture();
     let target = fx.run.run_dir().join("target");
     let cache = target.join("release/incremental/heuristics-1x2y/s-abc");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(cache.join("query-cache.bin"), b"cache").unwrap();
-    std::fs::create_dir_all(target.join("debug/incremental/rollout-9z")).unwrap();
+    fs::create_dir_all(&cache).unwrap();
+    fs::write(cache.join("query-cache.bin"), b"cache").unwrap();
+    fs::create_dir_all(target.join("debug/incremental/rollout-9z")).unwrap();
     let rlib = target.join("release/deps/libmobility-1.rlib");
-    std::fs::create_dir_all(rlib.parent().unwrap()).unwrap();
-    std::fs::write(&rlib, b"rlib").unwrap();
+    fs::create_dir_all(rlib.parent().unwrap()).unwrap();
+    fs::write(&rlib, b"rlib").unwrap();
     let removed = fx.run.discard_incremental_caches().unwrap();
     assert!(removed >= 2, "{removed}");
     assert!(!target.join("release/incremental/heuristics-1x2y").exists());
     assert!(!target.join("debug/incremental/rollout-9z").exists());
     assert!(target.join("release/incremental").is_dir());
-    assert_eq!(std::fs::read(&rlib).unwrap(), b"rlib");
+    assert_eq!(fs::read(&rlib).unwrap(), b"rlib");
 }
 
 #[path = "sandbox/hostile_diffs.rs"]

@@ -35,9 +35,7 @@ fn val_diaries_never_leak_into_generated_val_diaries() {
 
 #[test]
 fn an_empty_train_split_gives_all_home_diaries_at_home() {
-    let val = vec![
-        crate::fixture::row("v", Group::Student, 12, "male", &"S".repeat(24)).at("102", "103"),
-    ];
+    let val = vec![row("v", Group::Student, 12, "male", &"S".repeat(24)).at("102", "103")];
     let bench = benchmark("empty-train", &[], &val, true);
     let train = read(&bench, Split::Train);
     let val = read(&bench, Split::Val);

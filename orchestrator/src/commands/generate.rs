@@ -83,7 +83,6 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
                 &persons,
                 args.seed,
                 args.threads.max(1),
-                written,
                 written == 0,
                 &mut out,
                 traces.as_mut().map(|t| t as &mut dyn Write),

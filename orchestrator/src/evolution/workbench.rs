@@ -248,7 +248,7 @@ impl Workbench for WorktreeBench {
             Ok(Ok(Err(rejection))) => CheckOutcome {
                 ok: false,
                 errors: match rejection {
-                    sandbox::Rejection::CompileError { trimmed } => trimmed,
+                    Rejection::CompileError { trimmed } => trimmed,
                     other => other.to_string(),
                 },
             },
