@@ -6,6 +6,7 @@
 //! is made after (or beside) the evolution, usually while no process drives the run, and it
 //! only appends a row; it never changes the run's generator, status or timestamps.
 
+use crate::events::RunEvent;
 use crate::clock::now_ms;
 use crate::records::Metrics;
 use crate::{Memory, MemoryError};
@@ -43,9 +44,11 @@ impl Memory {
         evaluation: &serde_json::Value,
     ) -> Result<i64, MemoryError> {
         self.run_summary(run).await?;
+        let score = metrics.score;
         let metrics = self.to_json(metrics, "final_evaluations.metrics")?;
         let evaluation = self.to_json(evaluation, "final_evaluations.evaluation")?;
-        sqlx::query_scalar(
+        let mut tx = self.begin_immediate().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO final_evaluations (run_id, split, \"commit\", metrics, evaluation,
                                             created_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -56,11 +59,21 @@ impl Memory {
         .bind(metrics)
         .bind(evaluation)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(self.sql(format!(
             "recording a final evaluation of run {run} on {split}"
-        )))
+        )))?;
+        let event = RunEvent::FinalEvaluation {
+            split: split.to_string(),
+            commit: commit.to_string(),
+            score,
+        };
+        self.append_event(&mut tx, run, &event).await?;
+        tx.commit().await.map_err(self.sql(format!(
+            "committing a final evaluation of run {run} on {split}"
+        )))?;
+        Ok(id)
     }
 
     /// The final evaluations of `run`, oldest first.

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::change_summary::ChangeSummary;
+use crate::outcome::RoundOutcome;
 use crate::records::{
     AttributionRecord, Candidate, Metrics, Proposal, StepOutcome, Trial, VerificationRecord,
 };
@@ -19,6 +21,8 @@ pub struct TrajectoryPoint {
     pub candidate_score: Option<f64>,
     /// The decision, if made.
     pub accepted: Option<bool>,
+    /// Its kind, if made.
+    pub outcome: Option<RoundOutcome>,
     /// The accepted generator's score after the round.
     pub current: Option<f64>,
     /// The best accepted score so far, the starting generator included.
@@ -102,9 +106,9 @@ impl Memory {
     /// Per round: parent and candidate scores, decision, the accepted score and the running best.
     pub async fn trajectory(&self, run: i64) -> Result<Vec<TrajectoryPoint>, MemoryError> {
         self.run_summary(run).await?;
-        type Row = (i64, Option<f64>, Option<f64>, Option<bool>);
+        type Row = (i64, Option<f64>, Option<f64>, Option<bool>, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT round, parent_score, candidate_score, accepted FROM rounds
+            "SELECT round, parent_score, candidate_score, accepted, outcome FROM rounds
              WHERE run_id = ? ORDER BY round",
         )
         .bind(run)
@@ -114,10 +118,25 @@ impl Memory {
         let mut current: Option<f64> = None;
         let mut best: Option<f64> = None;
         let mut points = Vec::with_capacity(rows.len());
-        for (round, parent_score, candidate_score, accepted) in rows {
-            if current.is_none() {
+        for (round, parent_score, candidate_score, accepted, outcome) in rows {
+            let outcome = outcome
+                .map(|name| {
+                    RoundOutcome::from_name(&name).ok_or_else(|| MemoryError::BadValue {
+                        path: self.path.clone(),
+                        context: format!("rounds.outcome of run {run} round {round}"),
+                        value: name,
+                    })
+                })
+                .transpose()?;
+            // The parent's Score is its pooled estimate at this round: it replaces the
+            // current generator's earlier (fewer-seed) estimate.
+            if parent_score.is_some() {
                 current = parent_score;
-                best = parent_score;
+                best = match (best, parent_score) {
+                    (Some(b), Some(p)) => Some(b.min(p)),
+                    (None, p) => p,
+                    (b, None) => b,
+                };
             }
             if accepted == Some(true) {
                 if let Some(c) = candidate_score {
@@ -130,6 +149,7 @@ impl Memory {
                 parent_score,
                 candidate_score,
                 accepted,
+                outcome,
                 current,
                 running_best: best,
             });
@@ -142,14 +162,18 @@ impl Memory {
         let phases = self.phase_log(run, round).await?;
         let r = i64::from(round);
         let ctx = |what: &str| format!("reading {what} of run {run} round {round}");
-        let (parent_commit, candidate_commit, candidate_diff, started_at, finished_at): (
+        type RoundRow = (
             String,
+            Option<String>,
             Option<String>,
             Option<String>,
             i64,
             Option<i64>,
-        ) = sqlx::query_as(
-            "SELECT parent_commit, candidate_commit, candidate_diff, started_at, finished_at
+        );
+        let (parent_commit, candidate_commit, candidate_diff, change_summary, started_at, finished_at): RoundRow =
+            sqlx::query_as(
+            "SELECT parent_commit, candidate_commit, candidate_diff, change_summary, started_at,
+                    finished_at
              FROM rounds WHERE run_id = ? AND round = ?",
         )
         .bind(run)
@@ -210,10 +234,12 @@ impl Memory {
             Option<String>,
             bool,
             String,
+            Option<String>,
+            Option<String>,
         );
         let verification: Option<VerificationRow> = sqlx::query_as(
             "SELECT build_ok, build_log, tests_ok, tests_log, validity, metrics, parent_metrics,
-                    comparison, accepted, reason
+                    comparison, accepted, reason, outcome, evidence
              FROM verification_records WHERE run_id = ? AND round = ?",
         )
         .bind(run)
@@ -238,7 +264,20 @@ impl Memory {
                         .map(|c| self.parse_json(&c, &ctx("verification_records.comparison")))
                         .transpose()?,
                     accepted: v.8,
+                    outcome: v
+                        .10
+                        .as_deref()
+                        .and_then(RoundOutcome::from_name)
+                        .ok_or_else(|| MemoryError::BadValue {
+                            path: self.path.clone(),
+                            context: ctx("verification_records.outcome"),
+                            value: v.10.clone().unwrap_or_else(|| "NULL".into()),
+                        })?,
                     reason: v.9,
+                    evidence: v
+                        .11
+                        .map(|e| self.parse_json(&e, &ctx("verification_records.evidence")))
+                        .transpose()?,
                 })
             })
             .transpose()?;
@@ -312,10 +351,18 @@ impl Memory {
             run,
             round,
             parent_commit,
-            candidate: candidate_commit.map(|commit| Candidate {
-                commit,
-                diff: candidate_diff.unwrap_or_default(),
-            }),
+            candidate: candidate_commit
+                .map(|commit| {
+                    Ok::<_, MemoryError>(Candidate {
+                        commit,
+                        diff: candidate_diff.unwrap_or_default(),
+                        summary: match &change_summary {
+                            Some(text) => self.parse_json(text, &ctx("rounds.change_summary"))?,
+                            None => ChangeSummary::default(),
+                        },
+                    })
+                })
+                .transpose()?,
             started_at,
             finished_at,
             phases,

@@ -18,30 +18,40 @@
 //! - Reads of the test split are logged with [`Memory::record_final_evaluation`] (no run
 //!   lock needed) and listed by [`Memory::final_evaluations`].
 //! - LLM calls are stored by [`request_hash`] so a resumed run replays instead of paying.
+//! - Every record is announced by a [`RunEvent`] appended in the same transaction;
+//!   [`Memory::events_since`] lets a reader in any process follow a run live.
 //!
 //! Only this crate touches SQLite; no sqlx type appears in its API except as an error source.
 
+mod change_summary;
 mod clock;
 mod database;
 mod error;
+mod events;
+mod evidence;
 mod evolution_context;
 mod final_evaluation;
 mod history;
 mod llm_cache;
+mod outcome;
 mod phase;
 mod phase_log;
 mod records;
 mod runs;
 
+pub use change_summary::{ChangeSummary, ConstantChange, FileChange};
 pub use clock::format_utc;
 pub use database::Memory;
 pub use error::MemoryError;
+pub use events::{RunEvent, StoredEvent};
+pub use evidence::{DecisionEvidence, GuardEvidence, PairedEstimate, TestKind};
 pub use evolution_context::{
     failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialSummary,
 };
 pub use final_evaluation::FinalEvaluation;
 pub use history::{LlmCallInfo, RoundRecord, Totals, TrajectoryPoint};
 pub use llm_cache::{canonical_json, request_hash, LlmCall, StoredResponse};
+pub use outcome::RoundOutcome;
 pub use phase::{Phase, PhaseState};
 pub use phase_log::{PhaseEntry, ResumePoint};
 pub use records::{

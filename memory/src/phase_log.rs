@@ -6,6 +6,8 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::clock::now_ms;
 use crate::evolution_context::{failure_key, intervention_signature};
+use crate::events::RunEvent;
+use crate::outcome::RoundOutcome;
 use crate::records::{PhaseOutput, PhaseRecord, Trial, VerificationRecord};
 use crate::{Memory, MemoryError, Phase, PhaseState, RunLock};
 
@@ -127,6 +129,11 @@ impl Memory {
             .await
             .map_err(self.sql("inserting the phase log"))?;
         }
+        let event = RunEvent::RoundStarted {
+            round,
+            parent_commit: parent_commit.to_string(),
+        };
+        self.append_event(&mut tx, run, &event).await?;
         self.touch_run(&mut tx, run, now).await?;
         tx.commit()
             .await
@@ -158,6 +165,21 @@ impl Memory {
         .execute(&mut *tx)
         .await
         .map_err(self.sql("starting a phase"))?;
+        let attempt: i64 = sqlx::query_scalar(
+            "SELECT attempts FROM round_phases WHERE run_id = ? AND round = ? AND phase = ?",
+        )
+        .bind(run)
+        .bind(i64::from(round))
+        .bind(phase.name())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(self.sql("reading a phase's attempts"))?;
+        let event = RunEvent::PhaseStarted {
+            round,
+            phase: phase.name().into(),
+            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+        };
+        self.append_event(&mut tx, run, &event).await?;
         self.touch_run(&mut tx, run, now).await?;
         tx.commit()
             .await
@@ -223,13 +245,6 @@ impl Memory {
                 .execute(&mut *tx)
                 .await
                 .map_err(self.sql("writing the attribution record"))?;
-                sqlx::query("UPDATE rounds SET parent_score = ? WHERE run_id = ? AND round = ?")
-                    .bind(a.metrics.score)
-                    .bind(run)
-                    .bind(r)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.sql("writing the parent score"))?;
             }
             PhaseRecord::Proposal(p) => {
                 sqlx::query(
@@ -251,11 +266,12 @@ impl Memory {
             }
             PhaseRecord::Candidate(c) => {
                 sqlx::query(
-                    "UPDATE rounds SET candidate_commit = ?, candidate_diff = ?
+                    "UPDATE rounds SET candidate_commit = ?, candidate_diff = ?, change_summary = ?
                      WHERE run_id = ? AND round = ?",
                 )
                 .bind(&c.commit)
                 .bind(&c.diff)
+                .bind(self.to_json(&c.summary, "rounds.change_summary")?)
                 .bind(run)
                 .bind(r)
                 .execute(&mut *tx)
@@ -270,6 +286,55 @@ impl Memory {
             }
         }
         let now = now_ms();
+        let started: Option<i64> = sqlx::query_scalar(
+            "SELECT started_at FROM round_phases WHERE run_id = ? AND round = ? AND phase = ?",
+        )
+        .bind(run)
+        .bind(r)
+        .bind(phase.name())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(self.sql("reading a phase start"))?;
+        let secs = started.map_or(0.0, |s| (now - s).max(0) as f64 / 1000.0);
+        self.append_event(
+            &mut tx,
+            run,
+            &RunEvent::PhaseFinished {
+                round,
+                phase: phase.name().into(),
+                secs,
+            },
+        )
+        .await?;
+        match &output.record {
+            PhaseRecord::Verification(v) => {
+                let event = RunEvent::Decision {
+                    round,
+                    outcome: v.outcome,
+                    reason: v.reason.clone(),
+                    parent_score: v.metrics.as_ref().map(|_| v.parent_metrics.score),
+                    candidate_score: v.metrics.as_ref().map(|m| m.score),
+                };
+                self.append_event(&mut tx, run, &event).await?;
+            }
+            PhaseRecord::Trial(_) => {
+                let outcome: Option<String> = sqlx::query_scalar(
+                    "SELECT outcome FROM rounds WHERE run_id = ? AND round = ?",
+                )
+                .bind(run)
+                .bind(r)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(self.sql("reading the round's outcome"))?;
+                let outcome = outcome
+                    .as_deref()
+                    .and_then(RoundOutcome::from_name)
+                    .ok_or_else(|| seq("the round has no recorded decision".into()))?;
+                self.append_event(&mut tx, run, &RunEvent::RoundFinished { round, outcome })
+                    .await?;
+            }
+            _ => {}
+        }
         sqlx::query(
             "UPDATE round_phases SET state = 'done', artifacts = ?, error = NULL,
                     started_at = coalesce(started_at, ?), finished_at = ?,
@@ -328,6 +393,12 @@ impl Memory {
         .execute(&mut *tx)
         .await
         .map_err(self.sql("marking a phase failed"))?;
+        let event = RunEvent::PhaseFailed {
+            round,
+            phase: phase.name().into(),
+            error: error.to_string(),
+        };
+        self.append_event(&mut tx, run, &event).await?;
         self.touch_run(&mut tx, run, now).await?;
         tx.commit()
             .await
@@ -502,10 +573,28 @@ impl Memory {
             .as_ref()
             .map(|c| self.to_json(c, "verification_records.comparison"))
             .transpose()?;
+        let evidence = v
+            .evidence
+            .as_ref()
+            .map(|e| self.to_json(e, "verification_records.evidence"))
+            .transpose()?;
+        if v.accepted != (v.outcome == RoundOutcome::Accepted) {
+            return Err(MemoryError::Sequence {
+                run,
+                round,
+                phase: Phase::Decision.name(),
+                detail: format!(
+                    "the record says accepted = {} with the outcome {}",
+                    v.accepted,
+                    v.outcome.name()
+                ),
+            });
+        }
         sqlx::query(
             "INSERT INTO verification_records (run_id, round, build_ok, build_log, tests_ok,
-                    tests_log, validity, metrics, parent_metrics, comparison, accepted, reason)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    tests_log, validity, metrics, parent_metrics, comparison, accepted, reason,
+                    outcome, evidence)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(run)
         .bind(r)
@@ -519,14 +608,17 @@ impl Memory {
         .bind(comparison)
         .bind(v.accepted)
         .bind(&v.reason)
+        .bind(v.outcome.name())
+        .bind(evidence)
         .execute(&mut **tx)
         .await
         .map_err(self.sql("writing the verification record"))?;
         sqlx::query(
-            "UPDATE rounds SET accepted = ?, parent_score = ?, candidate_score = ?
+            "UPDATE rounds SET accepted = ?, outcome = ?, parent_score = ?, candidate_score = ?
              WHERE run_id = ? AND round = ?",
         )
         .bind(v.accepted)
+        .bind(v.outcome.name())
         .bind(v.parent_metrics.score)
         .bind(v.metrics.as_ref().map(|m| m.score))
         .bind(run)

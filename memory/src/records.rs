@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::change_summary::ChangeSummary;
+use crate::evidence::DecisionEvidence;
+use crate::outcome::RoundOutcome;
+
 /// The frozen configuration of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -23,8 +27,10 @@ pub struct RunConfig {
     pub model: String,
     /// Rollout seeds.
     pub seeds: Vec<u64>,
-    /// The acceptance rule, as the orchestrator names it (e.g. `score < parent - 1e-4`).
+    /// The acceptance rule in words, as shown to people and agents.
     pub acceptance_rule: String,
+    /// The acceptance rule's parameters (JSON written by the orchestrator; frozen).
+    pub rule: serde_json::Value,
     /// Budgets.
     pub budgets: Budgets,
     /// The generator the run starts from (a git commit).
@@ -152,10 +158,13 @@ pub struct Proposal {
 /// The candidate generator the proposal was applied to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
-    /// Its git commit.
+    /// Its git commit (the parent's when nothing was applied).
     pub commit: String,
-    /// The diff from the parent.
+    /// The diff from the parent, as applied: read back from the repository after applying,
+    /// never the agent's text ("" when nothing was applied).
     pub diff: String,
+    /// The applied change summarised once, for every reader.
+    pub summary: ChangeSummary,
 }
 
 /// Outcome of a build or test step.
@@ -195,8 +204,12 @@ pub struct VerificationRecord {
     pub comparison: Option<Comparison>,
     /// Promoted to the current generator?
     pub accepted: bool,
-    /// Why.
+    /// The kind of decision.
+    pub outcome: RoundOutcome,
+    /// Why, in one sentence.
     pub reason: String,
+    /// The statistics the decision rests on, if the candidate was scored.
+    pub evidence: Option<DecisionEvidence>,
 }
 
 /// trial_memory: one completed heuristic-evolution trial.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use sqlx::Row;
 
 use crate::clock::{format_utc, now_ms};
+use crate::events::RunEvent;
 use crate::records::{Budgets, RunConfig, RunStatus};
 use crate::{Memory, MemoryError};
 
@@ -48,6 +49,8 @@ pub struct RunSummary {
     pub config: RunConfig,
     /// Its status.
     pub status: RunStatus,
+    /// Why it has that status, when recorded (`failed: <reason>`).
+    pub status_reason: Option<String>,
     /// The current accepted generator.
     pub current_commit: String,
     /// Creation time (ms since the epoch).
@@ -59,16 +62,24 @@ pub struct RunSummary {
 }
 
 impl Memory {
-    /// Record a new run and take its lock.
-    pub async fn create_run(&self, config: &RunConfig) -> Result<RunLock, MemoryError> {
+    /// Record a new run and take its lock. `decision_secret` keys the stream the run's
+    /// decision seeds are drawn from: kept out of every listing, read back only with
+    /// [`Memory::decision_secret`].
+    pub async fn create_run(
+        &self,
+        config: &RunConfig,
+        decision_secret: &str,
+    ) -> Result<RunLock, MemoryError> {
         let now = now_ms();
         let seeds = serde_json::to_string(&config.seeds).map_err(self.json("runs.seeds"))?;
         let budgets = serde_json::to_string(&config.budgets).map_err(self.json("runs.budgets"))?;
+        let rule = serde_json::to_string(&config.rule).map_err(self.json("runs.rule"))?;
+        let mut tx = self.begin_immediate().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO runs (benchmark, benchmark_hash, evaluator_version, agent, model, seeds,
                                acceptance_rule, budgets, initial_commit, current_commit,
-                               created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               created_at, updated_at, rule, decision_secret)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&config.benchmark)
         .bind(&config.benchmark_hash)
@@ -82,10 +93,36 @@ impl Memory {
         .bind(&config.initial_commit)
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
+        .bind(rule)
+        .bind(decision_secret)
+        .fetch_one(&mut *tx)
         .await
         .map_err(self.sql("creating a run"))?;
+        let event = RunEvent::RunCreated {
+            benchmark: config.benchmark.clone(),
+            agent: config.agent.clone(),
+        };
+        self.append_event(&mut tx, id, &event).await?;
+        tx.commit()
+            .await
+            .map_err(self.sql("committing a new run"))?;
         self.lock_run(id).await
+    }
+
+    /// The key of run `run`'s decision-seed stream (see [`Memory::create_run`]).
+    pub async fn decision_secret(&self, run: i64) -> Result<String, MemoryError> {
+        let secret: Option<String> =
+            sqlx::query_scalar("SELECT decision_secret FROM runs WHERE id = ?")
+                .bind(run)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.sql(format!("reading the decision secret of run {run}")))?
+                .flatten();
+        secret.ok_or_else(|| MemoryError::BadValue {
+            path: self.path.clone(),
+            context: format!("runs.decision_secret of run {run}"),
+            value: "NULL (a run created before the statistical rule cannot be continued)".into(),
+        })
     }
 
     /// Take the lock of an existing run, or explain who holds it.
@@ -153,20 +190,31 @@ impl Memory {
         Ok(())
     }
 
-    /// Set a run's status.
+    /// Set a run's status, with why (shown as `failed: <reason>`, `stopped: <reason>`).
     pub async fn set_run_status(
         &self,
         lock: &RunLock,
         status: RunStatus,
+        reason: Option<&str>,
     ) -> Result<(), MemoryError> {
         self.check_lock(lock, lock.run)?;
-        sqlx::query("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?")
+        let mut tx = self.begin_immediate().await?;
+        sqlx::query("UPDATE runs SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?")
             .bind(status.name())
+            .bind(reason)
             .bind(now_ms())
             .bind(lock.run)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(self.sql(format!("setting the status of run {}", lock.run)))?;
+        let event = RunEvent::StatusChanged {
+            status: status.name().into(),
+            reason: reason.map(str::to_string),
+        };
+        self.append_event(&mut tx, lock.run, &event).await?;
+        tx.commit()
+            .await
+            .map_err(self.sql(format!("committing the status of run {}", lock.run)))?;
         Ok(())
     }
 
@@ -248,6 +296,12 @@ impl Memory {
         let owner_since: Option<i64> = row.try_get("owner_since").map_err(get)?;
         let seeds: Vec<u64> =
             serde_json::from_str(&seeds).map_err(self.json(format!("runs.seeds of run {id}")))?;
+        let rule: Option<String> = row.try_get("rule").map_err(get)?;
+        let rule: serde_json::Value = match rule {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(self.json(format!("runs.rule of run {id}")))?,
+            None => serde_json::Value::Null,
+        };
         let budgets: Budgets = serde_json::from_str(&budgets)
             .map_err(self.json(format!("runs.budgets of run {id}")))?;
         let status = RunStatus::from_name(&status).ok_or_else(|| MemoryError::BadValue {
@@ -265,10 +319,12 @@ impl Memory {
                 model: row.try_get("model").map_err(get)?,
                 seeds,
                 acceptance_rule: row.try_get("acceptance_rule").map_err(get)?,
+                rule,
                 budgets,
                 initial_commit: row.try_get("initial_commit").map_err(get)?,
             },
             status,
+            status_reason: row.try_get("status_reason").map_err(get)?,
             current_commit: row.try_get("current_commit").map_err(get)?,
             created_at: row.try_get("created_at").map_err(get)?,
             updated_at: row.try_get("updated_at").map_err(get)?,
@@ -283,7 +339,7 @@ impl Memory {
 const RUN_COLUMNS: &str =
     "SELECT id, benchmark, benchmark_hash, evaluator_version, agent, model, seeds,
         acceptance_rule, budgets, initial_commit, current_commit, status, created_at, updated_at,
-        owner_pid, owner_host, owner_since FROM runs";
+        owner_pid, owner_host, owner_since, rule, status_reason FROM runs";
 
 /// This machine's host name, `?` if unknown.
 fn host_name() -> String {

@@ -9,7 +9,7 @@ use crate::support::{config, run_round, RoundPlan, TempDir};
 async fn context_ranks_deduplicates_and_renders_trials() {
     let dir = TempDir::new("context");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
 
     let empty = memory

@@ -106,7 +106,7 @@ fn child_mode() -> Option<String> {
 /// A fresh database with run 1 created and released.
 async fn database_with_a_run(dir: &TempDir) {
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     assert_eq!(lock.run(), 1);
     memory.release_run(lock).await.unwrap();
     memory.close().await.unwrap();
@@ -185,7 +185,7 @@ async fn a_second_process_on_the_same_run_is_refused_until_the_owner_dies() {
         "{message}"
     );
     // Other runs stay free.
-    let other = memory.create_run(&config()).await.unwrap();
+    let other = memory.create_run(&config(), "00").await.unwrap();
     assert_eq!(other.run(), 2);
 
     child.kill();

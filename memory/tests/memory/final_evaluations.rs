@@ -10,7 +10,7 @@ use crate::support::{config, metrics, run_round, RoundPlan, TempDir};
 async fn final_evaluations_are_logged_without_the_lock_and_read_back_in_order() {
     let dir = TempDir::new("final-evaluations");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
     run_round(&memory, &lock, &RoundPlan::new(1, "c0", 0.9, 0.8, true)).await;
     assert!(memory.final_evaluations(run).await.unwrap().is_empty());

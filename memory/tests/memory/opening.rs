@@ -61,6 +61,7 @@ fn expected_tables() -> Vec<String> {
         "proposals",
         "round_phases",
         "rounds",
+        "run_events",
         "runs",
         "trial_memory",
         "verification_records",
@@ -80,7 +81,7 @@ async fn a_missing_or_empty_file_is_migrated_and_reopening_is_idempotent() {
     let memory = Memory::open(dir.db()).await.unwrap();
     assert_eq!(memory.applied_migrations().await.unwrap(), known);
     assert_eq!(tables(&memory).await, expected_tables());
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     run_round(&memory, &lock, &RoundPlan::new(1, "c0", 0.9, 0.8, true)).await;
     drop(lock);
     memory.close().await.unwrap();
@@ -143,7 +144,7 @@ async fn a_database_from_a_newer_version_is_refused_untouched() {
     let dir = TempDir::new("newer");
     let db = dir.db();
     let memory = Memory::open(&db).await.unwrap();
-    memory.create_run(&config()).await.unwrap();
+    memory.create_run(&config(), "00").await.unwrap();
     memory.close().await.unwrap();
     let pool = raw_pool(&db).await;
     sqlx::query(
@@ -207,7 +208,7 @@ async fn corrupt_files_are_refused_untouched() {
     // A real run database whose pages after the first were overwritten.
     let db = dir.db();
     let memory = Memory::open(&db).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     for round in 1..=3 {
         let parent = if round == 1 {
             "c0".to_string()

@@ -1,7 +1,7 @@
 //! A full round written and read back, phase-order enforcement, the LLM cache, totals.
 
 use memory::{
-    request_hash, Candidate, LlmCall, Memory, MemoryError, Phase, PhaseOutput, PhaseRecord,
+    request_hash, LlmCall, Memory, MemoryError, Phase, PhaseOutput, PhaseRecord,
     PhaseState, RunStatus,
 };
 use serde_json::json;
@@ -26,7 +26,7 @@ fn llm_call(round: u32, content: &str, tokens_in: u64, cost: f64) -> LlmCall {
 async fn full_round_is_written_and_read_back_after_reopening() {
     let dir = TempDir::new("full-round");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
     let plan = RoundPlan::new(1, "c0", 0.86, 0.80, true);
     run_round(&memory, &lock, &plan).await;
@@ -40,13 +40,7 @@ async fn full_round_is_written_and_read_back_after_reopening() {
     let memory = Memory::open(dir.db()).await.unwrap();
     let record = memory.round_record(run, 1).await.unwrap();
     assert_eq!(record.parent_commit, "c0");
-    assert_eq!(
-        record.candidate,
-        Some(Candidate {
-            commit: "c1".into(),
-            diff: plan.diff.clone()
-        })
-    );
+    assert_eq!(record.candidate, Some(plan.candidate()));
     assert_eq!(record.attribution, Some(plan.attribution()));
     assert_eq!(record.proposal, Some(plan.proposal()));
     assert_eq!(
@@ -87,7 +81,7 @@ async fn full_round_is_written_and_read_back_after_reopening() {
 async fn trajectory_and_totals_follow_the_decisions() {
     let dir = TempDir::new("trajectory");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
     let plans = [
         RoundPlan::new(1, "c0", 0.86, 0.80, true),
@@ -137,8 +131,8 @@ async fn trajectory_and_totals_follow_the_decisions() {
 async fn llm_calls_replay_by_request_hash_within_their_run() {
     let dir = TempDir::new("llm-cache");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
-    let other = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
+    let other = memory.create_run(&config(), "00").await.unwrap();
     let call = llm_call(1, "hello", 10, 0.01);
     let hash = memory.llm_call_record(&lock, &call).await.unwrap();
     // Same request with its keys in another order: same hash, stored response replayed.
@@ -183,7 +177,7 @@ async fn llm_calls_replay_by_request_hash_within_their_run() {
 async fn phases_out_of_order_or_with_the_wrong_record_are_refused() {
     let dir = TempDir::new("order");
     let memory = Memory::open(dir.db()).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
     let plan = RoundPlan::new(1, "c0", 0.9, 0.8, true);
 
@@ -284,8 +278,73 @@ async fn a_lock_from_another_database_is_refused() {
     let b = TempDir::new("lock-b");
     let memory_a = Memory::open(a.db()).await.unwrap();
     let memory_b = Memory::open(b.db()).await.unwrap();
-    let lock_a = memory_a.create_run(&config()).await.unwrap();
-    let _lock_b = memory_b.create_run(&config()).await.unwrap();
+    let lock_a = memory_a.create_run(&config(), "00").await.unwrap();
+    let _lock_b = memory_b.create_run(&config(), "00").await.unwrap();
     let err = memory_b.begin_round(&lock_a, 1, "c0").await.unwrap_err();
     assert!(matches!(err, MemoryError::WrongLock { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn every_record_is_announced_by_an_event_another_connection_can_follow() {
+    let dir = TempDir::new("events");
+    let memory = Memory::open(dir.db()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
+    let run = lock.run();
+    // A reader on its own connection pool, as a dashboard in another process would be.
+    let reader = Memory::open(dir.db()).await.unwrap();
+    let created = reader.events_since(run, 0, 100).await.unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].event.kind(), "run_created");
+    let last_seen = created[0].id;
+
+    run_round(&memory, &lock, &RoundPlan::new(1, "c0", 0.86, 0.80, true)).await;
+    memory
+        .set_run_status(&lock, RunStatus::Stopped, Some("interrupted by the user"))
+        .await
+        .unwrap();
+    let events = reader.events_since(run, last_seen, 1000).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.event.kind()).collect();
+    let mut expected = vec!["round_started"];
+    for phase in Phase::ALL {
+        expected.push("phase_started");
+        expected.push("phase_finished");
+        if phase == Phase::Decision {
+            expected.push("decision");
+        }
+        if phase == Phase::Report {
+            expected.push("round_finished");
+        }
+    }
+    expected.push("status_changed");
+    assert_eq!(kinds, expected);
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    match &events.iter().find(|e| e.event.kind() == "decision").unwrap().event {
+        memory::RunEvent::Decision {
+            round,
+            outcome,
+            candidate_score,
+            ..
+        } => {
+            assert_eq!(*round, 1);
+            assert_eq!(*outcome, memory::RoundOutcome::Accepted);
+            assert_eq!(*candidate_score, Some(0.80));
+        }
+        other => panic!("expected the decision, got {other:?}"),
+    }
+    assert_eq!(
+        events.last().unwrap().event,
+        memory::RunEvent::StatusChanged {
+            status: "stopped".into(),
+            reason: Some("interrupted by the user".into())
+        }
+    );
+    // Asking again from the last id seen gives nothing new.
+    let tail = reader
+        .events_since(run, events.last().unwrap().id, 10)
+        .await
+        .unwrap();
+    assert!(tail.is_empty());
+    let summary = reader.run_summary(run).await.unwrap();
+    assert_eq!(summary.status, RunStatus::Stopped);
+    assert_eq!(summary.status_reason.as_deref(), Some("interrupted by the user"));
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use memory::{
+use memory::{ChangeSummary, FileChange, RoundOutcome, 
     AttributionRecord, Budgets, Candidate, Comparison, Memory, Metrics, Phase, PhaseOutput,
     PhaseRecord, Proposal, RunConfig, RunLock, StepOutcome, Trial, ValidityCheck,
     VerificationRecord,
@@ -51,6 +51,7 @@ pub fn config() -> RunConfig {
         model: "claude-test".into(),
         seeds: vec![7, 11],
         acceptance_rule: "score < parent - 1e-4".into(),
+        rule: serde_json::json!({"confidence": 0.95}),
         budgets: Budgets {
             max_rounds: Some(40),
             max_tokens: None,
@@ -149,10 +150,32 @@ impl RoundPlan {
             parent_metrics: self.before.clone(),
             comparison: Some(Comparison::between(&self.before, &self.after)),
             accepted: self.accepted,
+            outcome: if self.accepted {
+                RoundOutcome::Accepted
+            } else {
+                RoundOutcome::NotBetter
+            },
             reason: if self.accepted {
                 "score improved".into()
             } else {
                 "score got worse".into()
+            },
+            evidence: None,
+        }
+    }
+
+    pub fn candidate(&self) -> Candidate {
+        Candidate {
+            commit: self.candidate_commit(),
+            diff: self.diff.clone(),
+            summary: ChangeSummary {
+                files: vec![FileChange {
+                    path: "heuristics/src/params.rs".into(),
+                    added: 1,
+                    removed: 1,
+                    created: None,
+                }],
+                ..ChangeSummary::default()
             },
         }
     }
@@ -177,10 +200,7 @@ impl RoundPlan {
         let record = match phase {
             Phase::Attribution => PhaseRecord::Attribution(self.attribution()),
             Phase::Proposal => PhaseRecord::Proposal(self.proposal()),
-            Phase::Apply => PhaseRecord::Candidate(Candidate {
-                commit: self.candidate_commit(),
-                diff: self.diff.clone(),
-            }),
+            Phase::Apply => PhaseRecord::Candidate(self.candidate()),
             Phase::Decision => PhaseRecord::Verification(self.verification()),
             Phase::Report => PhaseRecord::Trial(self.trial()),
             _ => PhaseRecord::None,
