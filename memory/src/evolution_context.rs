@@ -165,6 +165,40 @@ impl EvolutionContext {
         s
     }
 
+    /// The lessons in full as separate entries, most relevant first: the accepted trials,
+    /// the most informative rejected ones, the recent ones, then the dead ends (one entry).
+    /// A prompt that must shorten its memory leaves out whole entries from the end.
+    pub fn detail_entries(&self) -> Vec<String> {
+        let mut entries = Vec::new();
+        let sections = [
+            ("Accepted (most effective first):", &self.best_accepted),
+            (
+                "Rejected (biggest regressions on the targeted diagnostic first; do not repeat):",
+                &self.informative_rejected,
+            ),
+            ("Recent:", &self.recent),
+        ];
+        for (title, trials) in sections {
+            for (k, t) in trials.iter().enumerate() {
+                let mut s = String::new();
+                if k == 0 {
+                    let _ = writeln!(s, "{title}");
+                }
+                self.render_trial(&mut s, t);
+                entries.push(s);
+            }
+        }
+        if !self.dead_ends.is_empty() {
+            let mut s = String::new();
+            let _ = writeln!(s, "Dead ends (tried repeatedly, never accepted):");
+            for (mode, n) in &self.dead_ends {
+                let _ = writeln!(s, "- {} ({n} attempts)", clip(mode, self.field_chars));
+            }
+            entries.push(s);
+        }
+        entries
+    }
+
     /// The lessons in full: the accepted trials, the most informative rejected ones, the
     /// recent ones and the dead ends. Empty when there is no trial.
     pub fn details_text(&self) -> String {

@@ -521,7 +521,7 @@ impl Sandbox {
         let out = wt.scratch.join(format!("diaries-{}-{k}.csv", req.seed));
         let _ = crate::fs_safety::remove_tree(&out);
         let mut args = vec!["--bench".to_string(), req.bench.display().to_string()];
-        let mut ro = vec![req.bench.clone()];
+        let ro = vec![req.bench.clone()];
         // Resolve symlinked entries of the loop view so they are visible inside.
         if let Ok(entries) = fs::read_dir(&req.bench) {
             for e in entries.flatten() {
@@ -536,8 +536,15 @@ impl Sandbox {
         match &req.persons {
             RolloutPersons::Split(s) => args.extend(["--split".into(), s.clone()]),
             RolloutPersons::PersonsFile(p) => {
-                args.extend(["--persons".into(), p.display().to_string()]);
-                ro.push(p.clone());
+                // A copy in the candidate's scratch folder: nothing beside the file (the real
+                // diaries of its split, say) comes into view, and no file mount is needed.
+                let copy = wt.scratch.join("rollout-persons.csv");
+                fs::copy(p, &copy).map_err(SandboxError::io(format!(
+                    "copying the persons file {} for the rollout",
+                    p.display()
+                )))?;
+                crate::fs_safety::chown_tree(&copy, self.isolation.uid())?;
+                args.extend(["--persons".into(), copy.display().to_string()]);
             }
         }
         args.extend([

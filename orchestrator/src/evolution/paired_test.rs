@@ -55,7 +55,8 @@ pub fn paired_estimate(
     let mut households: HashMap<&str, u32> = HashMap::new();
     for p in &persons {
         let next = households.len() as u32;
-        household_of.push(*households.entry(p.household_id.as_str()).or_insert(next));
+        let key = crate::evolution::validation_split::household_key(&p.id, &p.household_id);
+        household_of.push(*households.entry(key).or_insert(next));
     }
     let household_count = households.len();
     let score = |generated: &[Diary], weights: Option<&[u32]>| {

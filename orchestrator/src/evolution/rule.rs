@@ -232,7 +232,7 @@ impl AcceptanceRule {
             }
         }
         if let Err(why) = passes(self, test, inputs.screening) {
-            return verdict(RoundOutcome::NotBetter, format!("not better: {why}"));
+            return verdict(RoundOutcome::NotBetter, why);
         }
         let Some(confirmation) = inputs.confirmation else {
             return verdict(

@@ -18,6 +18,16 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::Path;
 
+/// The household a person is sampled with: their household id, or (surveys that sample
+/// persons, like ATUS, leave it empty) the person alone.
+pub fn household_key<'a>(person_id: &'a str, household_id: &'a str) -> &'a str {
+    if household_id.is_empty() {
+        person_id
+    } else {
+        household_id
+    }
+}
+
 /// Whether `household_id` belongs to the selection part at `share` (0..=1).
 pub fn is_selection_household(household_id: &str, share: f64) -> bool {
     let digest = Sha256::digest(format!("mobevolve selection/{household_id}").as_bytes());
@@ -36,7 +46,7 @@ impl ValidationParts {
     pub fn of(val: &SplitData, share: f64) -> ValidationParts {
         let (mut evolution, mut selection) = (Vec::new(), Vec::new());
         for (i, p) in val.persons.persons.iter().enumerate() {
-            if is_selection_household(&p.household_id, share) {
+            if is_selection_household(household_key(&p.id, &p.household_id), share) {
                 selection.push(i);
             } else {
                 evolution.push(i);
@@ -109,7 +119,7 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
             let (Some(id), Some(household)) = (fields.next(), fields.next()) else {
                 anyhow::bail!("{}: line {}: no person and household id", persons_path.display(), n + 1);
             };
-            if !is_selection_household(household, share) {
+            if !is_selection_household(household_key(id, household), share) {
                 keep.insert(id.to_string());
                 kept.push_str(line);
                 kept.push('\n');
