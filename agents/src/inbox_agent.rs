@@ -158,7 +158,8 @@ impl Agent for InboxAgent {
                 let text = bench.preview().await;
                 let result = dir.join("preview-result.md");
                 let partial = dir.join(".preview-result.md.partial");
-                std::fs::write(&partial, &text).map_err(|e| io_error("cannot write", &partial, e))?;
+                std::fs::write(&partial, &text)
+                    .map_err(|e| io_error("cannot write", &partial, e))?;
                 std::fs::rename(&partial, &result)
                     .map_err(|e| io_error("cannot write", &result, e))?;
                 let _ = std::fs::remove_file(dir.join("preview"));

@@ -130,10 +130,13 @@ impl ChatTransport {
         if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|e| TransportError::Unreachable {
-            attempts: 1,
-            message: format!("GET {url}: {e}"),
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| TransportError::Unreachable {
+                attempts: 1,
+                message: format!("GET {url}: {e}"),
+            })?;
         let status = response.status().as_u16();
         let body = response.text().await.unwrap_or_default();
         if status == 404 || status == 405 {
@@ -153,15 +156,13 @@ impl ChatTransport {
                 TransportError::Refused { status, message }
             });
         }
-        let ids = serde_json::from_str::<Value>(&body)
-            .ok()
-            .and_then(|v| {
-                v["data"].as_array().map(|data| {
-                    data.iter()
-                        .filter_map(|m| m["id"].as_str().map(str::to_string))
-                        .collect::<Vec<String>>()
-                })
-            });
+        let ids = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
+            v["data"].as_array().map(|data| {
+                data.iter()
+                    .filter_map(|m| m["id"].as_str().map(str::to_string))
+                    .collect::<Vec<String>>()
+            })
+        });
         Ok(ids)
     }
 

@@ -318,6 +318,6 @@ mod tests {
             }
         );
         let defs = tool_definitions();
-        assert_eq!(defs.as_array().unwrap().len(), 8);
+        assert_eq!(defs.as_array().unwrap().len(), 9);
     }
 }

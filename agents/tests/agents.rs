@@ -278,7 +278,7 @@ mod openai {
         assert_eq!(server.request_count(), 5);
         let reqs = server.requests();
         assert_eq!(reqs[0]["model"], "test-model");
-        assert_eq!(reqs[0]["tools"].as_array().unwrap().len(), 8);
+        assert_eq!(reqs[0]["tools"].as_array().unwrap().len(), 9);
         assert_eq!(reqs[0]["messages"][0]["role"], "system");
         assert!(tool_results(&reqs[1])[0].contains("heuristics/src/params.rs"));
         assert!(tool_results(&reqs[2])[1].contains("pub const K: usize = 5;"));
@@ -1021,7 +1021,7 @@ mod inbox {
         let err = agent.propose(&other, &bench).await.unwrap_err();
         h.join().unwrap();
         assert!(
-            matches!(&err, AgentError::NoChange(m) if m.contains("not today")),
+            matches!(&err, AgentError::Declined(m) if m.contains("not today")),
             "{err}"
         );
 

@@ -26,10 +26,10 @@ pub use attribution::{
 pub use classification::{weighted_f1, ClassTallies};
 pub use divergence::{jsd, jsd_mean_max};
 pub use evaluation::{
-    confusion_scores, diagnostic_inventory, evaluate, evaluate_weighted, task_name, Diagnostic, DiagnosticGroup,
-    Evaluation, SideMetrics, ACTIVITY_BEHAVIOR, ACTIVITY_DISTRIBUTION, ACTIVITY_INDIVIDUAL,
-    EVALUATOR_VERSION, INVALID_RATE_WEIGHT, LOCATION_BEHAVIOR, LOCATION_DISTRIBUTION,
-    LOCATION_INDIVIDUAL, MIN_SEGMENT_RECORDS,
+    confusion_scores, diagnostic_inventory, evaluate, evaluate_weighted, task_name, Diagnostic,
+    DiagnosticGroup, Evaluation, SideMetrics, ACTIVITY_BEHAVIOR, ACTIVITY_DISTRIBUTION,
+    ACTIVITY_INDIVIDUAL, EVALUATOR_VERSION, INVALID_RATE_WEIGHT, LOCATION_BEHAVIOR,
+    LOCATION_DISTRIBUTION, LOCATION_INDIVIDUAL, MIN_SEGMENT_RECORDS,
 };
 pub use inventory_timing::{inventory_timing, synthetic_split, InventoryTiming};
 pub use tallies::{

@@ -99,7 +99,11 @@ pub(crate) fn weight_of(weights: Option<&[u32]>, i: usize) -> u64 {
 
 impl ActivityTallies {
     /// One pass over `diaries`; person `i` counts `weights[i]` times (once when `None`).
-    pub fn collect(persons: &[Person], diaries: &[Diary], weights: Option<&[u32]>) -> ActivityTallies {
+    pub fn collect(
+        persons: &[Person],
+        diaries: &[Diary],
+        weights: Option<&[u32]>,
+    ) -> ActivityTallies {
         let mut t = ActivityTallies {
             hourly: [[0; ACTS]; SLOTS],
             segment_hourly: [[[0; ACTS]; SLOTS]; 6],

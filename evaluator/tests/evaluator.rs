@@ -650,7 +650,9 @@ mod weighted {
             let unit = evaluate_weighted(&bench, &persons, &real, &generated, Some(&ones));
             assert_eq!(plain, unit, "{task:?}: weights of 1 must be bit-identical");
             // A bootstrap-like resample: weights 0..=3 (zeros leave people out).
-            let weights: Vec<u32> = (0..persons.len()).map(|i| (i * 7 % 11 % 4) as u32).collect();
+            let weights: Vec<u32> = (0..persons.len())
+                .map(|i| (i * 7 % 11 % 4) as u32)
+                .collect();
             let weighted = evaluate_weighted(&bench, &persons, &real, &generated, Some(&weights));
             let copies = evaluate(
                 &bench,
@@ -671,7 +673,10 @@ mod weighted {
                 );
             }
             assert!((weighted.score - copies.score).abs() < 1e-9);
-            assert_ne!(weighted.score, plain.score, "{task:?}: the resample must matter");
+            assert_ne!(
+                weighted.score, plain.score,
+                "{task:?}: the resample must matter"
+            );
         }
     }
 }

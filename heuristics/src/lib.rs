@@ -54,6 +54,26 @@ pub fn generate_person(state: &GeneratorState, person: &Person, seed: u64) -> (D
     generate_person_cached(state, person, seed, &mut NeighbourCache::default())
 }
 
+/// The four decisions, each with its own random stream for a person.
+#[derive(Debug, Clone, Copy)]
+enum Decision {
+    Participation = 1,
+    Retrieval = 2,
+    Adaptation = 3,
+    Refinement = 4,
+}
+
+/// The random stream of one decision for the person seeded with `person_seed`. Each decision
+/// draws from its own stream, so a change to one decision (drawing more or fewer numbers, or
+/// none) leaves every other decision's draws as they were: a candidate and its parent then
+/// share their randomness wherever their logic agrees, which is what makes their paired
+/// comparison precise. Keep it that way when adding randomness: derive a new stream.
+fn decision_rng(person_seed: u64, decision: Decision) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(retrieval::mix(
+        person_seed ^ retrieval::mix(decision as u64),
+    ))
+}
+
 /// [`generate_person`] reusing a worker's neighbour lists.
 pub fn generate_person_cached(
     state: &GeneratorState,
@@ -61,12 +81,15 @@ pub fn generate_person_cached(
     seed: u64,
     cache: &mut NeighbourCache,
 ) -> (Diary, Trace) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let profile = state.columns.profile(person);
     let stay_home = Diary::all_home(person.home_zone.filter(|_| state.has_locations()));
     let mut trace = Trace {
         segment: profile.segment,
-        participation: participation::decide(&state.participation, &profile, &mut rng),
+        participation: participation::decide(
+            &state.participation,
+            &profile,
+            &mut decision_rng(seed, Decision::Participation),
+        ),
         retrieval: None,
         adaptation: None,
         fixes: Default::default(),
@@ -75,7 +98,11 @@ pub fn generate_person_cached(
         return (stay_home, trace);
     }
     let neighbours = cache.get(state, &profile);
-    let Some(retrieved) = retrieval::choose(state, &neighbours, &mut rng) else {
+    let Some(retrieved) = retrieval::choose(
+        state,
+        &neighbours,
+        &mut decision_rng(seed, Decision::Retrieval),
+    ) else {
         return (stay_home, trace);
     };
     let routine = &state.routines[retrieved.routine as usize];
@@ -84,7 +111,7 @@ pub fn generate_person_cached(
         routine.profile.home_zone,
         &profile,
         state.destinations.as_ref(),
-        &mut rng,
+        &mut decision_rng(seed, Decision::Adaptation),
     );
     let zones = state.has_locations().then_some(&state.zones);
     trace.fixes = refinement::refine(
@@ -93,7 +120,7 @@ pub fn generate_person_cached(
         &adaptation.source,
         &profile,
         zones,
-        &mut rng,
+        &mut decision_rng(seed, Decision::Refinement),
     );
     if !state.has_locations() {
         diary.locations = None;

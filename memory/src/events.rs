@@ -155,15 +155,17 @@ impl Memory {
         event: &RunEvent,
     ) -> Result<(), MemoryError> {
         let json = serde_json::to_string(event).map_err(self.json("run_events.event"))?;
-        sqlx::query("INSERT INTO run_events (run_id, round, at, kind, event) VALUES (?, ?, ?, ?, ?)")
-            .bind(run)
-            .bind(event.round().map(i64::from))
-            .bind(now_ms())
-            .bind(event.kind())
-            .bind(json)
-            .execute(&mut **tx)
-            .await
-            .map_err(self.sql("appending a run event"))?;
+        sqlx::query(
+            "INSERT INTO run_events (run_id, round, at, kind, event) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(run)
+        .bind(event.round().map(i64::from))
+        .bind(now_ms())
+        .bind(event.kind())
+        .bind(json)
+        .execute(&mut **tx)
+        .await
+        .map_err(self.sql("appending a run event"))?;
         Ok(())
     }
 

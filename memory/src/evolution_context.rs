@@ -148,7 +148,10 @@ impl EvolutionContext {
             s.push_str("No trials yet.\n");
             return s;
         }
-        let _ = writeln!(s, "Every trial, one line each (round, outcome, change, Score):");
+        let _ = writeln!(
+            s,
+            "Every trial, one line each (round, outcome, change, Score):"
+        );
         for t in &self.every_trial {
             let outcome = t.outcome.map_or("?", RoundOutcome::label);
             let score = match t.score_after {

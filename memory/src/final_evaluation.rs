@@ -6,8 +6,8 @@
 //! is made after (or beside) the evolution, usually while no process drives the run, and it
 //! only appends a row; it never changes the run's generator, status or timestamps.
 
-use crate::events::RunEvent;
 use crate::clock::now_ms;
+use crate::events::RunEvent;
 use crate::records::Metrics;
 use crate::{Memory, MemoryError};
 

@@ -170,8 +170,14 @@ impl Memory {
             i64,
             Option<i64>,
         );
-        let (parent_commit, candidate_commit, candidate_diff, change_summary, started_at, finished_at): RoundRow =
-            sqlx::query_as(
+        let (
+            parent_commit,
+            candidate_commit,
+            candidate_diff,
+            change_summary,
+            started_at,
+            finished_at,
+        ): RoundRow = sqlx::query_as(
             "SELECT parent_commit, candidate_commit, candidate_diff, change_summary, started_at,
                     finished_at
              FROM rounds WHERE run_id = ? AND round = ?",

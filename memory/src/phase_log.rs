@@ -5,8 +5,8 @@
 use sqlx::{Sqlite, Transaction};
 
 use crate::clock::now_ms;
-use crate::evolution_context::{failure_key, intervention_signature};
 use crate::events::RunEvent;
+use crate::evolution_context::{failure_key, intervention_signature};
 use crate::outcome::RoundOutcome;
 use crate::records::{PhaseOutput, PhaseRecord, Trial, VerificationRecord};
 use crate::{Memory, MemoryError, Phase, PhaseState, RunLock};
@@ -318,14 +318,13 @@ impl Memory {
                 self.append_event(&mut tx, run, &event).await?;
             }
             PhaseRecord::Trial(_) => {
-                let outcome: Option<String> = sqlx::query_scalar(
-                    "SELECT outcome FROM rounds WHERE run_id = ? AND round = ?",
-                )
-                .bind(run)
-                .bind(r)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(self.sql("reading the round's outcome"))?;
+                let outcome: Option<String> =
+                    sqlx::query_scalar("SELECT outcome FROM rounds WHERE run_id = ? AND round = ?")
+                        .bind(run)
+                        .bind(r)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(self.sql("reading the round's outcome"))?;
                 let outcome = outcome
                     .as_deref()
                     .and_then(RoundOutcome::from_name)

@@ -298,8 +298,9 @@ impl Memory {
             serde_json::from_str(&seeds).map_err(self.json(format!("runs.seeds of run {id}")))?;
         let rule: Option<String> = row.try_get("rule").map_err(get)?;
         let rule: serde_json::Value = match rule {
-            Some(text) => serde_json::from_str(&text)
-                .map_err(self.json(format!("runs.rule of run {id}")))?,
+            Some(text) => {
+                serde_json::from_str(&text).map_err(self.json(format!("runs.rule of run {id}")))?
+            }
             None => serde_json::Value::Null,
         };
         let budgets: Budgets = serde_json::from_str(&budgets)

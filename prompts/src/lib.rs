@@ -205,7 +205,10 @@ impl Templates {
                 ],
             )?;
             if text.len() <= budget_bytes {
-                return Ok(RenderedPrompt { text, cuts: omitted });
+                return Ok(RenderedPrompt {
+                    text,
+                    cuts: omitted,
+                });
             }
             let excess = text.len() - budget_bytes;
             if shown_code > 0 {
@@ -214,15 +217,28 @@ impl Templates {
                 shown_details -= 1;
             } else if attribution.len() > ATTRIBUTION_KEEP {
                 let before = attribution.lines().count();
-                attribution = keep_lines(&attribution, attribution.len().saturating_sub(excess + 200).max(ATTRIBUTION_KEEP));
+                attribution = keep_lines(
+                    &attribution,
+                    attribution
+                        .len()
+                        .saturating_sub(excess + 200)
+                        .max(ATTRIBUTION_KEEP),
+                );
                 let after = attribution.lines().count();
                 cuts.retain(|c| !c.starts_with("the last"));
-                cuts.push(format!("the last {} lines of the attribution record", before - after));
+                cuts.push(format!(
+                    "the last {} lines of the attribution record",
+                    before - after
+                ));
             } else if memory_lines.lines().count() > 3 {
                 // The oldest trial lines go (the header line stays).
                 let lines: Vec<&str> = memory_lines.lines().collect();
                 let drop = (excess / 80).clamp(1, lines.len() - 3);
-                let kept: Vec<&str> = lines[..2].iter().chain(&lines[2 + drop..]).copied().collect();
+                let kept: Vec<&str> = lines[..2]
+                    .iter()
+                    .chain(&lines[2 + drop..])
+                    .copied()
+                    .collect();
                 memory_lines = kept.join("\n") + "\n";
                 cuts.push(format!("the {drop} oldest trial lines"));
             } else {

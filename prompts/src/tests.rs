@@ -16,7 +16,10 @@ fn round_input(code_files: usize, trials: usize) -> RoundInput {
         memory_details: (1..=trials)
             .map(|r| format!("- r{r:03} REJECTED: lesson {}\n", "x".repeat(300)))
             .collect(),
-        files: vec!["heuristics/src/params.rs".into(), "heuristics/src/lib.rs".into()],
+        files: vec![
+            "heuristics/src/params.rs".into(),
+            "heuristics/src/lib.rs".into(),
+        ],
         code: (0..code_files)
             .map(|i| {
                 (
@@ -62,9 +65,13 @@ fn whole_files_then_whole_lessons_are_left_out_and_said_so() {
     let p = t.round(&input, budget).unwrap();
     assert!(p.text.len() <= budget, "{} > {budget}", p.text.len());
     assert!(fences_balanced(&p.text));
-    assert!(p.text.contains("leaves out: the full text of heuristics/src/file"));
+    assert!(p
+        .text
+        .contains("leaves out: the full text of heuristics/src/file"));
     // Files are left out whole, from the end: the first is whole, the last absent.
-    assert!(p.text.contains(&format!("// file 0\n{}", "let x = 1;\n".repeat(400))));
+    assert!(p
+        .text
+        .contains(&format!("// file 0\n{}", "let x = 1;\n".repeat(400))));
     assert!(!p.text.contains("// file 5"));
     // Every trial line is there, and the instructions are last and whole.
     for r in 1..=30 {
@@ -75,7 +82,11 @@ fn whole_files_then_whole_lessons_are_left_out_and_said_so() {
     // A smaller budget drops every file, then lessons.
     let small = t.round(&input, 12_000).unwrap();
     assert!(small.text.len() <= 12_000, "{}", small.text.len());
-    assert!(small.text.contains("of the 30 full lessons"), "{:?}", small.cuts);
+    assert!(
+        small.text.contains("of the 30 full lessons"),
+        "{:?}",
+        small.cuts
+    );
     assert!(fences_balanced(&small.text));
     assert!(small.text.trim_end().ends_with(&instructions));
 }
@@ -98,7 +109,11 @@ fn the_round_50_prompt_with_the_real_sources_keeps_every_trial_and_the_instructi
     let total: usize = code.iter().map(|(_, c)| c.len()).sum();
     assert!(total > 40_000, "the real sources are {total} bytes");
     let t = Templates::builtin();
-    for mode in [ReturnMode::Diff, ReturnMode::Tools { max_steps: 40 }, ReturnMode::Command] {
+    for mode in [
+        ReturnMode::Diff,
+        ReturnMode::Tools { max_steps: 40 },
+        ReturnMode::Command,
+    ] {
         let mut input = round_input(0, 49);
         input.round = 50;
         input.code = code.clone();
@@ -109,7 +124,10 @@ fn the_round_50_prompt_with_the_real_sources_keeps_every_trial_and_the_instructi
         assert!(p.text.len() <= 60_000, "{}", p.text.len());
         assert!(fences_balanced(&p.text), "unbalanced fences");
         for r in 1..=49 {
-            assert!(p.text.contains(&format!("- r{r:03} not better")), "trial {r} missing");
+            assert!(
+                p.text.contains(&format!("- r{r:03} not better")),
+                "trial {r} missing"
+            );
         }
         let instructions = match mode {
             ReturnMode::Diff => t.text("return_diff").to_string(),

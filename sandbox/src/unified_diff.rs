@@ -590,9 +590,16 @@ mod tests {
         // The header says 2 old lines but the body has 3: recounted as a whole, with a note.
         let expected = Some("fn a() {}\nfn b() {}\nfn c() { 1; }\nfn e() {}\nfn d() {}\n");
         let recounted = run(diff).unwrap();
-        assert_eq!(recounted.files["heuristics/src/lib.rs"].as_deref(), expected);
+        assert_eq!(
+            recounted.files["heuristics/src/lib.rs"].as_deref(),
+            expected
+        );
         assert_eq!(recounted.notes.len(), 1);
-        assert!(recounted.notes[0].contains("recounted"), "{:?}", recounted.notes);
+        assert!(
+            recounted.notes[0].contains("recounted"),
+            "{:?}",
+            recounted.notes
+        );
         let diff = diff.replace("@@ -2,2 +2,3 @@", "@@ -2,3 +2,4 @@");
         let change = run(&diff).unwrap();
         assert_eq!(change.files["heuristics/src/lib.rs"].as_deref(), expected);
@@ -638,7 +645,9 @@ mod tests {
         // A hunk that still does not match is rejected for its own file.
         let wrong = diff.replace("-fn a() {}", "-fn zz() {}");
         match run_params(&wrong) {
-            Err(Rejection::DiffDoesNotApply { file, .. }) => assert_eq!(file, "heuristics/src/lib.rs"),
+            Err(Rejection::DiffDoesNotApply { file, .. }) => {
+                assert_eq!(file, "heuristics/src/lib.rs")
+            }
             other => panic!("{other:?}"),
         }
     }

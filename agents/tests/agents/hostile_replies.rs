@@ -488,6 +488,8 @@ fn error_kind(e: &AgentError) -> &'static str {
         AgentError::Timeout(_) => "timeout",
         AgentError::Cancelled => "cancelled",
         AgentError::Setup(_) => "setup",
+        AgentError::Declined(_) => "declined",
+        AgentError::Unavailable(_) => "unavailable",
     }
 }
 

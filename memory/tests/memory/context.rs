@@ -109,7 +109,11 @@ async fn context_ranks_deduplicates_and_renders_trials() {
     // Every trial has its line, whatever the details show.
     let lines = ctx.lines_text();
     for r in 1..=8 {
-        assert_eq!(lines.matches(&format!("- r{r:03} ")).count(), 1, "r{r} in\n{lines}");
+        assert_eq!(
+            lines.matches(&format!("- r{r:03} ")).count(),
+            1,
+            "r{r} in\n{lines}"
+        );
     }
     assert_eq!(ctx.every_trial.len(), 8);
 }

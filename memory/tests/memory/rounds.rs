@@ -1,8 +1,8 @@
 //! A full round written and read back, phase-order enforcement, the LLM cache, totals.
 
 use memory::{
-    request_hash, LlmCall, Memory, MemoryError, Phase, PhaseOutput, PhaseRecord,
-    PhaseState, RunStatus,
+    request_hash, LlmCall, Memory, MemoryError, Phase, PhaseOutput, PhaseRecord, PhaseState,
+    RunStatus,
 };
 use serde_json::json;
 
@@ -318,7 +318,12 @@ async fn every_record_is_announced_by_an_event_another_connection_can_follow() {
     expected.push("status_changed");
     assert_eq!(kinds, expected);
     assert!(events.windows(2).all(|w| w[0].id < w[1].id));
-    match &events.iter().find(|e| e.event.kind() == "decision").unwrap().event {
+    match &events
+        .iter()
+        .find(|e| e.event.kind() == "decision")
+        .unwrap()
+        .event
+    {
         memory::RunEvent::Decision {
             round,
             outcome,
@@ -346,5 +351,8 @@ async fn every_record_is_announced_by_an_event_another_connection_can_follow() {
     assert!(tail.is_empty());
     let summary = reader.run_summary(run).await.unwrap();
     assert_eq!(summary.status, RunStatus::Stopped);
-    assert_eq!(summary.status_reason.as_deref(), Some("interrupted by the user"));
+    assert_eq!(
+        summary.status_reason.as_deref(),
+        Some("interrupted by the user")
+    );
 }

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use memory::{ChangeSummary, FileChange, RoundOutcome, 
-    AttributionRecord, Budgets, Candidate, Comparison, Memory, Metrics, Phase, PhaseOutput,
-    PhaseRecord, Proposal, RunConfig, RunLock, StepOutcome, Trial, ValidityCheck,
-    VerificationRecord,
+use memory::{
+    AttributionRecord, Budgets, Candidate, ChangeSummary, Comparison, FileChange, Memory, Metrics,
+    Phase, PhaseOutput, PhaseRecord, Proposal, RoundOutcome, RunConfig, RunLock, StepOutcome,
+    Trial, ValidityCheck, VerificationRecord,
 };
 use serde_json::json;
 

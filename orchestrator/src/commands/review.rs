@@ -45,6 +45,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 "agent": run.config.agent,
                 "model": run.config.model,
                 "status": if driven { "running".to_string() } else { run.status.name().to_string() },
+                "status_reason": run.status_reason,
                 "rounds_finished": totals.finished_rounds,
                 "rounds_target": run.config.budgets.max_rounds,
                 "accepted": totals.accepted,
@@ -68,7 +69,11 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             "{:>4}  {:<14} {:<8} {:<9} {:>7} {:>8} {:>9} {:>9} {:>10}  updated",
             "run", "benchmark", "agent", "status", "rounds", "accepted", "initial", "best", "cost USD"
         );
+        let mut reasons = Vec::new();
         for r in rows {
+            if let (Some(reason), Some("failed")) = (r["status_reason"].as_str(), r["status"].as_str()) {
+                reasons.push(format!("run {}: failed: {reason}", r["run"]));
+            }
             let score = |v: &serde_json::Value| v.as_f64().map(|s| format!("{s:.4}")).unwrap_or("—".into());
             println!(
                 "{:>4}  {:<14} {:<8} {:<9} {:>7} {:>8} {:>9} {:>9} {:>10.4}  {}",
@@ -87,6 +92,9 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
                 r["cost_usd"].as_f64().unwrap_or(0.0),
                 r["updated"].as_str().unwrap_or("")
             );
+        }
+        for reason in reasons {
+            println!("{reason}");
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -131,11 +139,29 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
             ColorChoice::Auto => std::io::stdout().is_terminal() && !args.json,
         };
         let repo = RunRepo::open(&run_dir(&args.runs.dir, args.run))?;
-        let files = changed_files(&candidate.diff);
-        let committed = candidate.commit != record.parent_commit
-            && files
+        let committed = candidate.commit != record.parent_commit;
+        // A change that was never applied is shown as the agent sent it.
+        let proposed = if committed {
+            candidate.diff.clone()
+        } else {
+            record
+                .phases
                 .iter()
-                .all(|f| repo.read_file_at(&candidate.commit, f).is_ok());
+                .find(|e| e.phase == memory::Phase::Proposal)
+                .and_then(|e| e.artifacts.as_ref())
+                .and_then(|a| a["diff"].as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let files = if committed {
+            candidate
+                .summary
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect()
+        } else {
+            changed_files(&proposed)
+        };
         if args.json {
             println!(
                 "{}",
@@ -144,8 +170,10 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
                     "round": args.round,
                     "parent": record.parent_commit,
                     "candidate": candidate.commit,
+                    "applied": committed,
                     "files": files,
-                    "diff": candidate.diff,
+                    "summary": candidate.summary,
+                    "diff": proposed,
                 }))?
             );
             return Ok(ExitCode::SUCCESS);
@@ -159,9 +187,17 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         );
         if !committed {
             // The change never became a commit (it did not apply): show it as proposed.
-            println!("(the proposed change was not applied; shown as the agent sent it)");
-            print!("{}", colour_unified(&candidate.diff, colour));
+            if proposed.trim().is_empty() {
+                println!("(the agent proposed no change)");
+            } else {
+                println!("(the proposed change was not applied; shown as the agent sent it)");
+                print!("{}", colour_unified(&proposed, colour));
+            }
             return Ok(ExitCode::SUCCESS);
+        }
+        println!("{}", candidate.summary.headline());
+        for note in &candidate.summary.notes {
+            println!("note: {note}");
         }
         for file in files {
             let old = repo

@@ -49,7 +49,11 @@ impl BenchContext {
             "{name}: the validation split's {} people leave an empty {} part at selection share \
              {selection_share}; a run needs people in both",
             val.people().len(),
-            if parts.evolution.is_empty() { "evolution" } else { "selection" }
+            if parts.evolution.is_empty() {
+                "evolution"
+            } else {
+                "selection"
+            }
         );
         Ok(BenchContext {
             persons_file: bench.split_dir(Split::Val).join("persons.csv"),

@@ -66,7 +66,10 @@ pub fn summarize(
             .iter()
             .filter(|(p, _)| p.starts_with(SCOPE) && p.ends_with(".rs"))
             .fold((0, 0), |(lines, consts), (_, text)| {
-                (lines + code_lines(text), consts + constant_items(text).len())
+                (
+                    lines + code_lines(text),
+                    consts + constant_items(text).len(),
+                )
             })
     };
     let (lines_before, consts_before) = scope_size(before);

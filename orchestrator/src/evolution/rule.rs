@@ -119,10 +119,7 @@ fn passes(rule: &AcceptanceRule, test: TestKind, e: &PairedEstimate) -> Result<(
                 return Err(format!(
                     "a simplification, but its improvement {:+.4} ± {:.4} has a one-sided \
                      {pct:.0}% lower bound {:+.4}, not above −{:.4} (the non-inferiority margin)",
-                    e.improvement,
-                    e.standard_error,
-                    e.lower_bound,
-                    rule.non_inferiority_margin
+                    e.improvement, e.standard_error, e.lower_bound, rule.non_inferiority_margin
                 ));
             }
         }
@@ -149,9 +146,7 @@ impl AcceptanceRule {
             self.confirmation_seeds
         );
         if let Some(g) = self.max_group_regression {
-            s.push_str(&format!(
-                "; no group score may worsen by more than {g:.4}"
-            ));
+            s.push_str(&format!("; no group score may worsen by more than {g:.4}"));
         }
         if let Some(guard) = &self.guard {
             s.push_str(&format!(
@@ -345,7 +340,11 @@ mod tests {
         let c = estimate(0.018, 0.004);
         let v = rule.decide(&inputs(&s, Some(&c)));
         assert_eq!(v.outcome, RoundOutcome::Accepted, "{}", v.reason);
-        assert!(v.reason.starts_with("better: improvement +0.0180"), "{}", v.reason);
+        assert!(
+            v.reason.starts_with("better: improvement +0.0180"),
+            "{}",
+            v.reason
+        );
         assert!(v.evidence.threshold < 1.0 - 0.001);
     }
 
@@ -359,7 +358,10 @@ mod tests {
         assert_eq!(v.outcome, RoundOutcome::NotBetter);
         assert!(v.reason.contains("is not above 0"), "{}", v.reason);
         s.lower_bound = 1e-12;
-        assert_eq!(rule.decide(&inputs(&s, Some(&s))).outcome, RoundOutcome::Accepted);
+        assert_eq!(
+            rule.decide(&inputs(&s, Some(&s))).outcome,
+            RoundOutcome::Accepted
+        );
     }
 
     #[test]
@@ -371,9 +373,16 @@ mod tests {
         let tiny = estimate(0.004, 0.0001);
         let v = rule.decide(&inputs(&tiny, Some(&tiny)));
         assert_eq!(v.outcome, RoundOutcome::NotBetter);
-        assert!(v.reason.contains("below the minimum effect"), "{}", v.reason);
+        assert!(
+            v.reason.contains("below the minimum effect"),
+            "{}",
+            v.reason
+        );
         let exact = estimate(0.005, 0.0001);
-        assert_eq!(rule.decide(&inputs(&exact, Some(&exact))).outcome, RoundOutcome::Accepted);
+        assert_eq!(
+            rule.decide(&inputs(&exact, Some(&exact))).outcome,
+            RoundOutcome::Accepted
+        );
     }
 
     #[test]
@@ -398,10 +407,17 @@ mod tests {
         let rule = AcceptanceRule::default();
         let s = estimate(0.02, 0.005);
         let weak = estimate(0.004, 0.005);
-        assert_eq!(rule.decide(&inputs(&s, None)).outcome, RoundOutcome::NotConfirmed);
+        assert_eq!(
+            rule.decide(&inputs(&s, None)).outcome,
+            RoundOutcome::NotConfirmed
+        );
         let v = rule.decide(&inputs(&s, Some(&weak)));
         assert_eq!(v.outcome, RoundOutcome::NotConfirmed);
-        assert!(v.reason.contains("confirmation seeds pooled"), "{}", v.reason);
+        assert!(
+            v.reason.contains("confirmation seeds pooled"),
+            "{}",
+            v.reason
+        );
     }
 
     #[test]
@@ -438,7 +454,11 @@ mod tests {
         };
         let v = rule_g.decide(&inputs(&regress, Some(&regress)));
         assert_eq!(v.outcome, RoundOutcome::NotBetter);
-        assert!(v.reason.starts_with("distribution worsened by 0.0500"), "{}", v.reason);
+        assert!(
+            v.reason.starts_with("distribution worsened by 0.0500"),
+            "{}",
+            v.reason
+        );
         // The guard benchmark: significantly worse rejects, a noisy tie passes, unscored rejects.
         let rule_guard = AcceptanceRule {
             guard: Some("santiago-2012".into()),

@@ -226,7 +226,12 @@ impl Run {
         secret: String,
     ) -> anyhow::Result<Run> {
         let share = settings.rule.selection_share;
-        let main = Arc::new(BenchContext::open(bench_root, &settings.benchmark, &dir, share)?);
+        let main = Arc::new(BenchContext::open(
+            bench_root,
+            &settings.benchmark,
+            &dir,
+            share,
+        )?);
         let guard = match &settings.rule.guard {
             Some(name) => Some(Arc::new(BenchContext::open(bench_root, name, &dir, share)?)),
             None => None,
@@ -356,9 +361,10 @@ impl Run {
         let (status, reason) = match &end {
             DriveEnd::Finished => (RunStatus::Finished, None),
             DriveEnd::Interrupted => (RunStatus::Stopped, Some("interrupted".to_string())),
-            DriveEnd::BudgetExhausted(why) => {
-                (RunStatus::Stopped, Some(format!("the LLM budget is spent: {why}")))
-            }
+            DriveEnd::BudgetExhausted(why) => (
+                RunStatus::Stopped,
+                Some(format!("the LLM budget is spent: {why}")),
+            ),
         };
         self.memory
             .set_run_status(&self.lock, status, reason.as_deref())
@@ -390,4 +396,3 @@ pub fn shared_budget(limits: BudgetLimits, spent_usd: f64, spent_tokens: u64) ->
         .with_spent(spent_usd, spent_tokens)
         .shared()
 }
-

@@ -80,7 +80,11 @@ pub fn comparison_rows(
     Ok(rows)
 }
 
-fn baseline_rows(dir: &Path, ctx: &BenchContext, seeds: &[u64]) -> anyhow::Result<Vec<ComparisonRow>> {
+fn baseline_rows(
+    dir: &Path,
+    ctx: &BenchContext,
+    seeds: &[u64],
+) -> anyhow::Result<Vec<ComparisonRow>> {
     let path = dir.join("baselines.json");
     let rows = |cached: &[(String, memory::Metrics)]| -> Vec<ComparisonRow> {
         cached

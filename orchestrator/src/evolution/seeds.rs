@@ -98,7 +98,10 @@ mod tests {
         assert!(r1.iter().chain(&r2).chain(&c1).all(|s| !public.contains(s)));
         // Reproducible from the secret, different under another secret.
         assert_eq!(r1, secret_seeds("k", SecretStream::Decision, 1, 8, &public));
-        assert_ne!(r1, secret_seeds("k2", SecretStream::Decision, 1, 8, &public));
+        assert_ne!(
+            r1,
+            secret_seeds("k2", SecretStream::Decision, 1, 8, &public)
+        );
     }
 
     #[test]

@@ -105,10 +105,19 @@ impl RunSettings {
             },
         };
         let r = &args.rule;
-        anyhow::ensure!(args.evolution_seeds >= 1, "--evolution-seeds must be at least 1");
+        anyhow::ensure!(
+            args.evolution_seeds >= 1,
+            "--evolution-seeds must be at least 1"
+        );
         anyhow::ensure!(r.decision_seeds >= 1, "--decision-seeds must be at least 1");
-        anyhow::ensure!(r.confirmation_seeds >= 1, "--confirmation-seeds must be at least 1");
-        anyhow::ensure!(r.bootstrap_resamples >= 20, "--bootstrap-resamples must be at least 20");
+        anyhow::ensure!(
+            r.confirmation_seeds >= 1,
+            "--confirmation-seeds must be at least 1"
+        );
+        anyhow::ensure!(
+            r.bootstrap_resamples >= 20,
+            "--bootstrap-resamples must be at least 20"
+        );
         anyhow::ensure!(
             r.confidence > 0.5 && r.confidence < 1.0,
             "--confidence must be between 0.5 and 1 (one-sided), not {}",

@@ -117,7 +117,11 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
             }
             let mut fields = line.split(',');
             let (Some(id), Some(household)) = (fields.next(), fields.next()) else {
-                anyhow::bail!("{}: line {}: no person and household id", persons_path.display(), n + 1);
+                anyhow::bail!(
+                    "{}: line {}: no person and household id",
+                    persons_path.display(),
+                    n + 1
+                );
             };
             if !is_selection_household(household_key(id, household), share) {
                 keep.insert(id.to_string());

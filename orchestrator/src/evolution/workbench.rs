@@ -378,7 +378,9 @@ fn preview_change(
     match sandbox.build(repo, worktree) {
         Ok(Ok(_)) => {}
         Ok(Err(Rejection::CompileError { trimmed })) => {
-            return Err(format!("Not previewed: the change does not compile:\n{trimmed}"))
+            return Err(format!(
+                "Not previewed: the change does not compile:\n{trimmed}"
+            ))
         }
         Ok(Err(r)) => return Err(format!("Not previewed: {r}")),
         Err(e) => return Err(format!("The preview could not build: {e}")),
@@ -399,7 +401,11 @@ fn preview_change(
         let request = crate::evolution::round::rollout_request(b, seed);
         let (verified, _) = match sandbox.rollout_once_checked(repo, worktree, &request) {
             Ok(Ok(x)) => x,
-            Ok(Err(r)) => return Err(format!("Not previewed: the rollout of seed {seed} failed: {r}")),
+            Ok(Err(r)) => {
+                return Err(format!(
+                    "Not previewed: the rollout of seed {seed} failed: {r}"
+                ))
+            }
             Err(e) => return Err(format!("The preview could not roll out: {e}")),
         };
         let path = scratch.join(format!("seed-{seed}.csv"));
@@ -431,8 +437,18 @@ fn preview_change(
                 .diaries(&b.bench, &b.val, &ctx.parent, seed)
                 .map_err(|e| format!("The parent's rollout of seed {seed} is missing: {e}"))?,
         );
-        candidate_evals.push(evaluator::evaluate(&b.bench, &persons_owned, &real_owned, &candidate));
-        parent_evals.push(evaluator::evaluate(&b.bench, &persons_owned, &real_owned, &parent));
+        candidate_evals.push(evaluator::evaluate(
+            &b.bench,
+            &persons_owned,
+            &real_owned,
+            &candidate,
+        ));
+        parent_evals.push(evaluator::evaluate(
+            &b.bench,
+            &persons_owned,
+            &real_owned,
+            &parent,
+        ));
         pairs.push(SeedPair {
             seed,
             parent,

@@ -163,7 +163,12 @@ pub async fn load<T: DeserializeOwned>(run: &Run, r: u32, phase: Phase) -> anyho
         .into_iter()
         .find(|e| e.phase == phase)
         .and_then(|e| e.artifacts)
-        .ok_or_else(|| anyhow!("round {r}: the {} phase has no recorded artifacts", phase.name()))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "round {r}: the {} phase has no recorded artifacts",
+                phase.name()
+            )
+        })?;
     serde_json::from_value(value).with_context(|| {
         format!(
             "round {r}: the artifacts of the {} phase are malformed",
@@ -179,7 +184,11 @@ pub fn to_value<T: Serialize>(artifacts: &T) -> anyhow::Result<serde_json::Value
 
 /// The rejection recorded by the apply, build or verification phase of round `r`, if any
 /// (the phases before `before` only).
-pub async fn earlier_rejection(run: &Run, r: u32, before: Phase) -> anyhow::Result<Option<Rejected>> {
+pub async fn earlier_rejection(
+    run: &Run,
+    r: u32,
+    before: Phase,
+) -> anyhow::Result<Option<Rejected>> {
     if before > Phase::Apply {
         let apply: ApplyArtifacts = load(run, r, Phase::Apply).await?;
         if let Some(rej) = apply.rejection {

@@ -5,14 +5,16 @@
 use crate::evolution::change;
 use crate::evolution::disk::unless_disk_full;
 use crate::evolution::round::artifacts::{
-    self, earlier_rejection, rejected, ApplyArtifacts, BuildArtifacts, ProposalArtifacts,
-    Rejected, RolloutInfo, Step, VerificationArtifacts,
+    self, earlier_rejection, rejected, ApplyArtifacts, BuildArtifacts, ProposalArtifacts, Rejected,
+    RolloutInfo, Step, VerificationArtifacts,
 };
 use crate::evolution::round::rollouts::{
     fresh_worktree, remove_worktree, rollout_request, with_repo, worktree_name,
 };
 use crate::evolution::run::Run;
-use memory::{Candidate, ChangeSummary, Phase, PhaseOutput, PhaseRecord, RoundOutcome, ValidityCheck};
+use memory::{
+    Candidate, ChangeSummary, Phase, PhaseOutput, PhaseRecord, RoundOutcome, ValidityCheck,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -52,7 +54,9 @@ pub async fn apply(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             let why = proposal
                 .failure
                 .as_ref()
-                .map_or("the agent then proposed nothing".to_string(), |f| f.message.clone());
+                .map_or("the agent then proposed nothing".to_string(), |f| {
+                    f.message.clone()
+                });
             return nothing(Rejected {
                 message: format!("{} ({why})", refusal.message),
                 ..refusal.clone()

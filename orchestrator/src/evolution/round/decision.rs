@@ -11,7 +11,9 @@ use crate::evolution::round::rollouts::{with_repo, worktree_name};
 use crate::evolution::rule::RuleInputs;
 use crate::evolution::run::Run;
 use anyhow::Context;
-use memory::{Comparison, Phase, PhaseOutput, PhaseRecord, RoundOutcome, StepOutcome, VerificationRecord};
+use memory::{
+    Comparison, Phase, PhaseOutput, PhaseRecord, RoundOutcome, StepOutcome, VerificationRecord,
+};
 
 pub async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
     let round = run.memory.round_record(run.id, r).await?;
@@ -30,7 +32,11 @@ pub async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
     );
     let parent_evaluations: Vec<_> = parent_seeds
         .iter()
-        .map(|s| ctx.store.load(&parent, *s).context("a parent evaluation vanished"))
+        .map(|s| {
+            ctx.store
+                .load(&parent, *s)
+                .context("a parent evaluation vanished")
+        })
         .collect::<anyhow::Result<_>>()?;
     let parent_pooled = mean_metrics(parent_evaluations.iter().map(|e| e.part(Part::Selection)));
 
@@ -131,5 +137,7 @@ fn mean_selection(run: &Run, commit: &str, seeds: &[u64]) -> anyhow::Result<memo
                 .with_context(|| format!("the evaluation of {commit} with seed {s} is missing"))
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(mean_metrics(evaluations.iter().map(|e| e.part(Part::Selection))))
+    Ok(mean_metrics(
+        evaluations.iter().map(|e| e.part(Part::Selection)),
+    ))
 }

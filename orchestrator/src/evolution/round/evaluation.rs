@@ -9,7 +9,9 @@ use crate::evolution::round::artifacts::{
     self, earlier_rejection, EvaluationArtifacts, Rejected, Step,
 };
 use crate::evolution::round::candidate::candidate_commit;
-use crate::evolution::round::rollouts::{ensure_parent_rolled_out, ensure_rolled_out, worktree_name};
+use crate::evolution::round::rollouts::{
+    ensure_parent_rolled_out, ensure_rolled_out, worktree_name,
+};
 use crate::evolution::run::Run;
 use crate::evolution::seeds::{secret_seeds, secret_u64, SecretStream};
 use memory::{PairedEstimate, Phase, PhaseOutput, PhaseRecord};
@@ -41,7 +43,13 @@ pub async fn evaluation(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
         .unwrap_or_default();
     let rule = &run.settings.rule;
     let public = run.settings.evolution_seed_list();
-    let decision_seeds = secret_seeds(&run.secret, SecretStream::Decision, r, rule.decision_seeds, &public);
+    let decision_seeds = secret_seeds(
+        &run.secret,
+        SecretStream::Decision,
+        r,
+        rule.decision_seeds,
+        &public,
+    );
     let mut artifacts = EvaluationArtifacts {
         simplifies: summary.simplifies(),
         decision_seeds: decision_seeds.clone(),
@@ -56,7 +64,16 @@ pub async fn evaluation(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
         return output(artifacts);
     }
     let mut bootstrap_secs = 0.0;
-    let screening = compare(run, &run.main, &parent, &commit, &decision_seeds, r, 0, &mut bootstrap_secs)?;
+    let screening = compare(
+        run,
+        &run.main,
+        &parent,
+        &commit,
+        &decision_seeds,
+        r,
+        0,
+        &mut bootstrap_secs,
+    )?;
     let passed = rule.screening_passes(artifacts.simplifies, &screening);
     artifacts.screening = Some(screening);
     if passed {
@@ -77,9 +94,20 @@ pub async fn evaluation(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             artifacts.step = Step::Rejected(rejection);
             return output(artifacts);
         }
-        let pooled: Vec<u64> = decision_seeds.iter().chain(&confirmation_seeds).copied().collect();
+        let pooled: Vec<u64> = decision_seeds
+            .iter()
+            .chain(&confirmation_seeds)
+            .copied()
+            .collect();
         artifacts.confirmation = Some(compare(
-            run, &run.main, &parent, &commit, &pooled, r, 1, &mut bootstrap_secs,
+            run,
+            &run.main,
+            &parent,
+            &commit,
+            &pooled,
+            r,
+            1,
+            &mut bootstrap_secs,
         )?);
         // The guard benchmark, on the same pooled seeds.
         if let Some(guard) = &run.guard {
@@ -87,7 +115,16 @@ pub async fn evaluation(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
                 artifacts.step = Step::Rejected(rejection);
                 return output(artifacts);
             }
-            artifacts.guard = Some(compare(run, guard, &parent, &commit, &pooled, r, 2, &mut bootstrap_secs)?);
+            artifacts.guard = Some(compare(
+                run,
+                guard,
+                &parent,
+                &commit,
+                &pooled,
+                r,
+                2,
+                &mut bootstrap_secs,
+            )?);
         }
     }
     artifacts.bootstrap_secs = bootstrap_secs;

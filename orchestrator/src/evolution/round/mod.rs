@@ -133,9 +133,7 @@ async fn execute(
         Phase::Proposal => {
             return Ok(match proposal::proposal(run, r).await? {
                 proposal::ProposalResult::Recorded(output) => PhaseResult::Output(output),
-                proposal::ProposalResult::BudgetExhausted(why) => {
-                    PhaseResult::BudgetExhausted(why)
-                }
+                proposal::ProposalResult::BudgetExhausted(why) => PhaseResult::BudgetExhausted(why),
             })
         }
         Phase::Apply => candidate::apply(run, r).await?,

@@ -103,7 +103,11 @@ pub async fn attribution(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
     );
     for d in &record.ranked_diagnostics {
         let sd = spreads.get(&d.name).copied().unwrap_or(f64::NAN);
-        let reference = reference.diagnostics.get(&d.name).copied().unwrap_or(f64::NAN);
+        let reference = reference
+            .diagnostics
+            .get(&d.name)
+            .copied()
+            .unwrap_or(f64::NAN);
         let _ = writeln!(
             text,
             "  {:<36} {:>8.4} {:>8.4} {:>8.4} {:>7}",

@@ -94,9 +94,9 @@ fn constants_targeting(params: &str, diagnostics: &[String]) -> Vec<String> {
 
 /// The names of the top diagnostics of an attribution record's findings.
 pub fn top_diagnostics(findings: &serde_json::Value) -> anyhow::Result<Vec<String>> {
-    let ranked = findings["ranked_diagnostics"].as_array().ok_or_else(|| {
-        anyhow::anyhow!("the attribution record has no ranked diagnostics")
-    })?;
+    let ranked = findings["ranked_diagnostics"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("the attribution record has no ranked diagnostics"))?;
     ranked
         .iter()
         .take(TOP_DIAGNOSTICS)
@@ -189,6 +189,9 @@ mod tests {
         );
         let tools = code_for_prompt(&sources, &top, ReturnMode::Command);
         let names: Vec<&str> = tools.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(names, ["heuristics/src/params.rs", "heuristics/src/retrieval.rs"]);
+        assert_eq!(
+            names,
+            ["heuristics/src/params.rs", "heuristics/src/retrieval.rs"]
+        );
     }
 }

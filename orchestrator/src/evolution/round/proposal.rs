@@ -4,8 +4,7 @@
 //! then stopping the run.
 
 use crate::evolution::round::artifacts::{
-    self, AgentFailure, AttributionArtifacts, ParentRolloutArtifacts, ProposalArtifacts,
-    Rejected,
+    self, AgentFailure, AttributionArtifacts, ParentRolloutArtifacts, ProposalArtifacts, Rejected,
 };
 use crate::evolution::round::prompt::{
     best_label, code_for_prompt, editable_sources, preview_help, top_diagnostics, SCOPE_RULES,
@@ -200,9 +199,15 @@ async fn builtin_context(
         .context("the attribution record has no ranked diagnostics")?
         .iter()
         .map(|d| {
-            let name = d["name"].as_str().context("a ranked diagnostic has no name")?;
-            let value = d["value"].as_f64().context("a ranked diagnostic has no value")?;
-            let weight = d["weight"].as_f64().context("a ranked diagnostic has no weight")?;
+            let name = d["name"]
+                .as_str()
+                .context("a ranked diagnostic has no name")?;
+            let value = d["value"]
+                .as_f64()
+                .context("a ranked diagnostic has no value")?;
+            let weight = d["weight"]
+                .as_f64()
+                .context("a ranked diagnostic has no weight")?;
             Ok((name.to_string(), value * weight))
         })
         .collect::<anyhow::Result<_>>()?;

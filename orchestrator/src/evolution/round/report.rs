@@ -48,8 +48,16 @@ pub fn lesson(record: &RoundRecord, outcome: RoundOutcome, reason: &str) -> Stri
         "{verdict} — {what} (targeting {target}) moved the selection Score by {:+.4}. Best gains: \
          {}. Worst losses: {}. {reason}",
         c.score,
-        if gains.is_empty() { "none".into() } else { gains.join(", ") },
-        if losses.is_empty() { "none".into() } else { losses.join(", ") },
+        if gains.is_empty() {
+            "none".into()
+        } else {
+            gains.join(", ")
+        },
+        if losses.is_empty() {
+            "none".into()
+        } else {
+            losses.join(", ")
+        },
     )
 }
 
@@ -73,10 +81,10 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
     let accepted = decision.outcome == RoundOutcome::Accepted;
     let lesson = lesson(&record, decision.outcome, &decision.reason);
     let intervention = if candidate.summary.is_empty() {
-        proposal_artifacts
-            .failure
-            .as_ref()
-            .map_or_else(|| "no change".to_string(), |f| format!("no change ({})", f.message))
+        proposal_artifacts.failure.as_ref().map_or_else(
+            || "no change".to_string(),
+            |f| format!("no change ({})", f.message),
+        )
     } else {
         candidate.summary.headline()
     };
@@ -107,7 +115,10 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
     full.trial = Some(trial.clone());
     write_atomic(&path, round_markdown(&full).as_bytes())?;
     let scores = match &verification.metrics {
-        Some(m) => format!("Score {:.4} → {:.4}", verification.parent_metrics.score, m.score),
+        Some(m) => format!(
+            "Score {:.4} → {:.4}",
+            verification.parent_metrics.score, m.score
+        ),
         None => format!("Score {:.4}", verification.parent_metrics.score),
     };
     progress.line(&format!(
@@ -145,7 +156,11 @@ fn round_markdown(record: &RoundRecord) -> String {
         }
     }
     if let Some(v) = &record.verification {
-        s.push_str(&format!("Decision: **{}** — {}\n\n", v.outcome.label(), v.reason));
+        s.push_str(&format!(
+            "Decision: **{}** — {}\n\n",
+            v.outcome.label(),
+            v.reason
+        ));
     }
     if let Some(t) = &record.trial {
         s.push_str(&format!("Lesson: {}\n\n", t.lesson));

@@ -5,8 +5,8 @@ use crate::evolution::bench_context::BenchContext;
 use crate::evolution::disk::unless_disk_full;
 use crate::evolution::round::artifacts::{rejected, Rejected};
 use crate::evolution::run::Run;
-use memory::RoundOutcome;
 use anyhow::anyhow;
+use memory::RoundOutcome;
 use sandbox::{RolloutPersons, RolloutRequest, Worktree};
 
 /// Runs a blocking sandbox operation on the run repository off the async runtime.
