@@ -28,6 +28,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print speed figures: evaluator inventory, generator per person, a million people.
     Bench(BenchArgs),
+    /// Measure the acceptance rule with the real loop: false accepts of behaviour-neutral
+    /// candidates, recorded vs fresh Scores, and the share of known improvements accepted.
+    BenchRule(BenchRuleArgs),
     /// Start an evolution run (or continue the latest interrupted one).
     Run(RunArgs),
     /// Continue an interrupted run where it stopped.
@@ -179,6 +182,27 @@ pub struct BenchArgs {
     /// People in the large generation figure.
     #[arg(long, default_value_t = 1_000_000)]
     pub people: usize,
+    #[command(flatten)]
+    pub bench: BenchDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchRuleArgs {
+    /// The benchmark to measure the rule on.
+    #[arg(long, default_value = paths::DEFAULT_BENCHMARK)]
+    pub benchmark: String,
+    /// Behaviour-neutral candidates (rounds of the neutral run).
+    #[arg(long, default_value_t = 40)]
+    pub neutral: u32,
+    /// Fresh seeds for the true Scores and effects.
+    #[arg(long, default_value_t = 10)]
+    pub fresh_seeds: u32,
+    /// Where the runs and the summary go (a rerun reuses finished runs).
+    #[arg(long, default_value = "out/bench-rule")]
+    pub out: PathBuf,
+    /// The decision secret of the runs (default: fresh for each run).
+    #[arg(long)]
+    pub decision_secret: Option<String>,
     #[command(flatten)]
     pub bench: BenchDirArg,
 }

@@ -2,6 +2,7 @@
 
 mod baseline;
 mod bench;
+mod bench_rule;
 mod data;
 mod evaluate;
 mod generate;
@@ -19,6 +20,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Baseline(args) => baseline::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchRule(args) => bench_rule::run(args),
         Command::Run(args) => run::run(args),
         Command::Resume(args) => run::resume(args),
         Command::Status(args) => review::status(args),

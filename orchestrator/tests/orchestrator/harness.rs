@@ -48,23 +48,24 @@ pub fn data_dir() -> PathBuf {
     repo_root().join("../shared/data")
 }
 
-/// The fixture, or `None` (with a printed reason) when the real data folder is absent.
+/// The fixture. The loop tests need the real surveys: without them this fails, saying what
+/// is missing (`Option` is kept so the tests read `let Some(fx) = fixture()`).
 pub fn fixture() -> Option<&'static Fixture> {
-    static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
-    FIXTURE
-        .get_or_init(|| {
-            let data = data_dir();
-            if !data.is_dir() {
-                eprintln!(
-                    "SKIPPED: the real survey data folder {} is absent; the loop tests need it",
-                    data.display()
-                );
-                return None;
-            }
-            Some(make_fixture(&data))
-        })
-        .as_ref()
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    Some(FIXTURE.get_or_init(|| {
+        let data = data_dir();
+        assert!(
+            data.is_dir(),
+            "the real survey data folder {} is missing: the loop tests prepare their benchmark \
+             from it (put the surveys there)",
+            data.display()
+        );
+        make_fixture(&data)
+    }))
 }
+
+/// The decision secret of every test run: killed and uninterrupted runs draw the same seeds.
+pub const TEST_SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 fn make_fixture(data: &Path) -> Fixture {
     remove_stale_roots();
@@ -254,7 +255,8 @@ pub fn orchestrator_killed_when(
     Outcome { status, stderr }
 }
 
-/// `orchestrator run --new` arguments of a tiny run (1 evaluation seed, 2 noise seeds) on
+/// `orchestrator run --new` arguments of a tiny run (1 evolution seed, 2 decision and 2
+/// confirmation seeds, the test secret) on
 /// the prepared benchmarks in `bench`, in `runs`, from the fixture's workspace; the agent
 /// is the built-in one unless more arguments say otherwise.
 pub fn tiny_run_args(fx: &Fixture, bench: &Path, runs: &Path, rounds: u32) -> Vec<String> {
@@ -269,10 +271,16 @@ pub fn tiny_run_args(fx: &Fixture, bench: &Path, runs: &Path, rounds: u32) -> Ve
         &runs.display().to_string(),
         "--bench",
         &bench.display().to_string(),
-        "--eval-seeds",
+        "--evolution-seeds",
         "1",
-        "--noise-seeds",
+        "--decision-seeds",
         "2",
+        "--confirmation-seeds",
+        "2",
+        "--bootstrap-resamples",
+        "30",
+        "--decision-secret",
+        TEST_SECRET,
         "--workspace",
         &fx.workspace.display().to_string(),
     ]
@@ -401,10 +409,11 @@ pub fn assert_same_end(mine: &RunState, my_dir: &Path, theirs: &RunState, their_
             b.verification.as_ref().unwrap(),
         );
         assert_eq!(
-            (va.accepted, &va.reason),
-            (vb.accepted, &vb.reason),
+            (va.accepted, va.outcome, &va.reason),
+            (vb.accepted, vb.outcome, &vb.reason),
             "round {round}"
         );
+        assert_eq!(va.evidence, vb.evidence, "round {round}");
         assert_eq!(va.metrics, vb.metrics, "round {round}");
         assert_eq!(
             a.trial.as_ref().map(|t| &t.lesson),
