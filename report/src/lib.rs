@@ -79,6 +79,12 @@ pub fn render_live_fragment(input: &ReportInput, links: Links) -> String {
     html_render::render_fragment(&run_report::live_blocks(input, links))
 }
 
+/// The run's trajectory chart (with the acceptance bands) as SVG; with `links`, each point
+/// links to its round's page.
+pub fn render_trajectory(input: &ReportInput, links: Option<Links>) -> String {
+    run_report::chart_with(input, links)
+}
+
 /// The comparison table alone as an HTML page.
 pub fn render_comparison_page(input: &ReportInput, links: Links, options: &HtmlOptions) -> String {
     let mut nav = Vec::new();

@@ -4,7 +4,6 @@
 //! the accepted changes, the rejections by kind, the comparison table, the test-split log,
 //! and cost and time per phase.
 
-use std::collections::BTreeMap;
 
 use memory::format_utc;
 
@@ -128,7 +127,7 @@ pub(crate) fn chart(input: &ReportInput) -> String {
     chart_with(input, None)
 }
 
-fn chart_with(input: &ReportInput, links: Option<Links>) -> String {
+pub(crate) fn chart_with(input: &ReportInput, links: Option<Links>) -> String {
     let rounds: Vec<TrajectoryRound> = input
         .trajectory
         .iter()
