@@ -14,6 +14,7 @@
     "phase_failed", "decision", "round_finished", "final_evaluation", "status_changed",
     "setting_changed"];
   let timer = null;
+  body.dataset.live = "starting";
 
   function describe(e) {
     switch (e.event) {
@@ -64,7 +65,11 @@
       }
     });
   });
+  source.onopen = function () {
+    body.dataset.live = "connected";
+  };
   source.onerror = function () {
+    body.dataset.live = "reconnecting";
     if (status) status.textContent = "Live updates paused: reconnecting…";
   };
 })();
