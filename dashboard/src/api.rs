@@ -34,7 +34,9 @@ pub(crate) async fn run(
     State(state): State<AppState>,
     Path(run): Path<i64>,
 ) -> Result<Json<Value>, HttpError> {
-    let input = load::report_input(&state, run).await.map_err(HttpError::json)?;
+    let input = load::report_input(&state, run)
+        .await
+        .map_err(HttpError::json)?;
     Ok(Json(input.to_json()))
 }
 
@@ -54,6 +56,8 @@ pub(crate) async fn comparison(
     State(state): State<AppState>,
     Path(run): Path<i64>,
 ) -> Result<Json<Value>, HttpError> {
-    let input = load::report_input(&state, run).await.map_err(HttpError::json)?;
+    let input = load::report_input(&state, run)
+        .await
+        .map_err(HttpError::json)?;
     Ok(Json(report::comparison_json(&input)))
 }

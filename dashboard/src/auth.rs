@@ -15,7 +15,9 @@ const COOKIE: &str = "mobevolve_token";
 
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if state.token_required() {
-        if request.uri().path() == "/login" || presented_token(request.headers()).is_some_and(|t| state.token_matches(t)) {
+        if request.uri().path() == "/login"
+            || presented_token(request.headers()).is_some_and(|t| state.token_matches(t))
+        {
             return next.run(request).await;
         }
         let mut response = (
@@ -46,9 +48,14 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
 
 /// The token of `Authorization: Bearer <token>` or of the cookie.
 fn presented_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then_some(token.trim());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(token.trim());
     }
     headers
         .get_all(header::COOKIE)
@@ -87,9 +94,9 @@ pub(crate) async fn login(State(state): State<AppState>, Query(q): Query<Login>)
     match q.token {
         Some(t) if state.token_matches(&t) => {
             let mut response = Redirect::to("/").into_response();
-            if let Ok(cookie) = HeaderValue::from_str(&format!(
-                "{COOKIE}={t}; HttpOnly; SameSite=Strict; Path=/"
-            )) {
+            if let Ok(cookie) =
+                HeaderValue::from_str(&format!("{COOKIE}={t}; HttpOnly; SameSite=Strict; Path=/"))
+            {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
@@ -104,17 +111,35 @@ mod tests {
 
     #[test]
     fn loopback_hosts_and_presented_tokens() {
-        for ok in ["localhost:8484", "127.0.0.1:1", "127.0.0.1", "[::1]:80", "LOCALHOST"] {
+        for ok in [
+            "localhost:8484",
+            "127.0.0.1:1",
+            "127.0.0.1",
+            "[::1]:80",
+            "LOCALHOST",
+        ] {
             assert!(is_loopback_host(ok), "{ok}");
         }
-        for bad in ["evil.example:8484", "10.0.0.1:80", "", "[::2]:80", "localhost.evil.example"] {
+        for bad in [
+            "evil.example:8484",
+            "10.0.0.1:80",
+            "",
+            "[::2]:80",
+            "localhost.evil.example",
+        ] {
             assert!(!is_loopback_host(bad), "{bad}");
         }
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(presented_token(&h), Some("abc"));
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; mobevolve_token=xyz"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mobevolve_token=xyz"),
+        );
         assert_eq!(presented_token(&h), Some("xyz"));
         let mut h = HeaderMap::new();
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));

@@ -28,9 +28,9 @@ pub(crate) async fn report_file(
 pub(crate) fn resolve(base: &FsPath, rel: &str) -> Result<PathBuf, HttpError> {
     let rel_path = FsPath::new(rel);
     let plain = !rel.is_empty()
-        && rel_path.components().all(|c| {
-            matches!(c, Component::Normal(name) if !name.to_string_lossy().starts_with('.'))
-        });
+        && rel_path.components().all(
+            |c| matches!(c, Component::Normal(name) if !name.to_string_lossy().starts_with('.')),
+        );
     if !plain {
         return Err(HttpError::forbidden(format!(
             "{rel}: only plain file names inside the run's report folder are served"
@@ -38,7 +38,10 @@ pub(crate) fn resolve(base: &FsPath, rel: &str) -> Result<PathBuf, HttpError> {
     }
     let not_found = || HttpError::not_found(format!("{rel}: no such report file"));
     let base = base.canonicalize().map_err(|_| not_found())?;
-    let full = base.join(rel_path).canonicalize().map_err(|_| not_found())?;
+    let full = base
+        .join(rel_path)
+        .canonicalize()
+        .map_err(|_| not_found())?;
     if !full.starts_with(&base) {
         return Err(HttpError::forbidden(format!(
             "{rel}: leads outside the run's report folder"

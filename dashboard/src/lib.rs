@@ -56,10 +56,12 @@ impl Dashboard {
                 addr: config.addr,
                 source,
             })?;
-        let local_addr = listener.local_addr().map_err(|source| DashboardError::Bind {
-            addr: config.addr,
-            source,
-        })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| DashboardError::Bind {
+                addr: config.addr,
+                source,
+            })?;
         let app = router::router(state.clone());
         Ok(Dashboard {
             listener,

@@ -102,9 +102,8 @@ pub(crate) async fn memory(state: &AppState) -> Result<&Memory, HttpError> {
 pub(crate) async fn report_input(state: &AppState, run: i64) -> Result<ReportInput, HttpError> {
     let memory = memory(state).await?;
     memory.run_summary(run).await?;
-    let rows: Vec<ComparisonRow> = report::read_comparison(
-        &state.run_dir(run).join("report").join(COMPARISON_FILE),
-    )?;
+    let rows: Vec<ComparisonRow> =
+        report::read_comparison(&state.run_dir(run).join("report").join(COMPARISON_FILE))?;
     Ok(ReportInput::load(memory, run, rows).await?)
 }
 

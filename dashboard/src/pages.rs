@@ -20,7 +20,11 @@ fn options(data: Vec<(&str, String)>) -> HtmlOptions {
 pub(crate) async fn runs(State(state): State<AppState>) -> Result<Html<String>, HttpError> {
     let runs = load::runs(&state).await?;
     let dir = state.runs_dir().display().to_string();
-    Ok(Html(report::render_runs_page(&runs, &dir, &options(vec![]))))
+    Ok(Html(report::render_runs_page(
+        &runs,
+        &dir,
+        &options(vec![]),
+    )))
 }
 
 pub(crate) async fn run(
@@ -86,6 +90,10 @@ pub(crate) async fn comparison(
     Ok(Html(report::render_comparison_page(
         &input,
         Links::Server,
-        &options(vec![("run", run.to_string()), ("after", after.to_string()), ("reload", "final_evaluation".into())]),
+        &options(vec![
+            ("run", run.to_string()),
+            ("after", after.to_string()),
+            ("reload", "final_evaluation".into()),
+        ]),
     )))
 }

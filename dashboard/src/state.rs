@@ -79,7 +79,11 @@ impl AppState {
         match &self.0.token {
             Some(expected) => {
                 let got = digest(given);
-                expected.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+                expected
+                    .iter()
+                    .zip(got)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
             }
             None => true,
         }

@@ -719,7 +719,10 @@ mod attribution_record {
             assert_eq!(a.hourly_real_share.len(), 24);
             for (h, row) in a.hourly_real_share.iter().enumerate() {
                 assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-                let home = real.iter().filter(|d| d.activities[h] == Activity::Home).count();
+                let home = real
+                    .iter()
+                    .filter(|d| d.activities[h] == Activity::Home)
+                    .count();
                 assert!((row[0] - home as f64 / 600.0).abs() < 1e-12);
             }
             let total: u64 = a.activity_confusion.iter().flatten().sum();

@@ -192,7 +192,8 @@ pub(crate) fn blocks(input: &ReportInput) -> Vec<Block> {
     let mut blocks = vec![
         Block::Paragraph(vec![text(
             "Every generator on each split read: lower is better, the best Score of each split in \
-             bold. The test split is read only by an explicit final evaluation (logged below).",
+             bold. The test split is read only by an explicit final evaluation, and every read is logged \
+             with the run.",
         )]),
         Block::Table(Table {
             header,

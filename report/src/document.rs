@@ -104,7 +104,10 @@ pub(crate) enum Block {
     /// Secondary material: collapsed in HTML, a titled part in Markdown.
     Details { summary: String, blocks: Vec<Block> },
     /// A part of the page with an HTML id (the dashboard refreshes it live).
-    Section { id: &'static str, blocks: Vec<Block> },
+    Section {
+        id: &'static str,
+        blocks: Vec<Block>,
+    },
 }
 
 /// A whole report.

@@ -40,14 +40,16 @@ pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; b
       max-height: 480px; margin: 6px 0 12px; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 0.92em; max-width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: 4px 7px; vertical-align: top; text-align: left;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: #f6f8fa; }
 th.group { text-align: center; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;
                  overflow-wrap: normal; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
-table.rounds td:nth-child(4) { min-width: 16em; }
-table.rounds td:nth-child(6) { min-width: 14em; }
+table.rounds { width: 100%; }
+table.rounds td:nth-child(2), table.rounds td:nth-child(4) { white-space: nowrap; }
+table.rounds td:nth-child(3) { min-width: 18em; }
+table.rounds td:nth-child(5) { min-width: 16em; }
 figure { margin: 6px 0 14px; }
 figure .charts { display: flex; flex-wrap: wrap; gap: 8px; }
 figure svg { max-width: 100%; height: auto; }
@@ -70,6 +72,7 @@ table.diaries { border-collapse: separate; border-spacing: 1px; font-size: 0.85e
 table.diaries td, table.diaries th { border: none; padding: 1px 0; }
 table.diaries td.slot { width: 22px; text-align: center; color: #fff; font-weight: 600; }
 table.diaries td.who { padding-right: 8px; white-space: nowrap; }
+table.diaries tr.real td { border-top: 6px solid #fff; }
 table.diaries td.zones { padding-left: 8px; color: #57606a; font-family: ui-monospace, monospace; }
 td.slot.H { background: #4c72b0; } td.slot.W { background: #dd8452; } td.slot.S { background: #55a868; }
 td.slot.O { background: #8172b3; } td.slot.T { background: #c44e52; }
@@ -103,7 +106,12 @@ pub(crate) fn render(doc: &Document, options: &HtmlOptions) -> String {
     }
     out.push_str("</head>\n<body");
     for (name, value) in &options.body_data {
-        let _ = write!(out, " data-{}=\"{}\"", html_escape(name), html_escape(value));
+        let _ = write!(
+            out,
+            " data-{}=\"{}\"",
+            html_escape(name),
+            html_escape(value)
+        );
     }
     out.push_str(">\n<main>\n");
     if !doc.nav.is_empty() {
@@ -231,17 +239,18 @@ fn render_diff(out: &mut String, diff: &str) {
     }
     out.push_str("<pre class=\"diff\">");
     for line in diff.lines() {
-        let class = if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") {
-            "file"
-        } else if line.starts_with("@@") {
-            "hunk"
-        } else if line.starts_with('+') {
-            "add"
-        } else if line.starts_with('-') {
-            "del"
-        } else {
-            "ctx"
-        };
+        let class =
+            if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") {
+                "file"
+            } else if line.starts_with("@@") {
+                "hunk"
+            } else if line.starts_with('+') {
+                "add"
+            } else if line.starts_with('-') {
+                "del"
+            } else {
+                "ctx"
+            };
         let _ = write!(out, "<span class=\"{class}\">{}</span>", html_escape(line));
     }
     out.push_str("</pre>\n");
@@ -302,7 +311,11 @@ pub(crate) fn spans_html(spans: &[Span]) -> String {
             Span::Strong(t) => format!("<strong>{}</strong>", html_escape(t)),
             Span::Code(t) => format!("<code>{}</code>", html_escape(t)),
             Span::Link { text, href } => {
-                format!("<a href=\"{}\">{}</a>", html_escape(href), html_escape(text))
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    html_escape(href),
+                    html_escape(text)
+                )
             }
             Span::Badge { text, kind } => format!(
                 "<span class=\"badge {}\">{}</span>",

@@ -42,8 +42,8 @@ pub use error::ReportError;
 pub use html_render::HtmlOptions;
 pub use links::{round_file, Links};
 pub use report_input::{
-    round_agent, AcceptedChange, AgentSource, ComparisonRow, OutcomeCount, PhaseCost,
-    ReportInput, RoundRow, RunInfo,
+    round_agent, AcceptedChange, AgentSource, ComparisonRow, OutcomeCount, PhaseCost, ReportInput,
+    RoundRow, RunInfo,
 };
 pub use round_page::RoundNeighbours;
 pub use round_report::{render_round, round_json};
@@ -65,7 +65,11 @@ pub fn render_markdown(input: &ReportInput) -> String {
 
 /// The run report as one self-contained HTML page (rounds link to `rounds/round-NNNN.html`).
 pub fn render_html(input: &ReportInput) -> String {
-    render_run_page(input, Links::Static { ext: "html" }, &HtmlOptions::default())
+    render_run_page(
+        input,
+        Links::Static { ext: "html" },
+        &HtmlOptions::default(),
+    )
 }
 
 /// The run page as HTML with the given links and framing (the dashboard's run page).
@@ -135,7 +139,10 @@ pub fn render_round_html(
     neighbours: RoundNeighbours,
     options: &HtmlOptions,
 ) -> String {
-    html_render::render(&round_page::build(record, config, links, neighbours), options)
+    html_render::render(
+        &round_page::build(record, config, links, neighbours),
+        options,
+    )
 }
 
 /// The list of runs as an HTML page (the dashboard's front page); `runs_dir` is shown.

@@ -87,6 +87,8 @@ pub struct RoundRow {
     pub change: String,
     /// The agent's one-line intervention.
     pub intervention: String,
+    /// Whether the applied change altered constants (`change` names them).
+    pub constants_changed: bool,
     /// The failure mode the proposal targeted.
     pub failure_mode: String,
     /// The diagnostic it targeted, if named.
@@ -104,6 +106,8 @@ pub struct RoundRow {
     pub improvement: Option<(f64, f64, f64)>,
     /// (parent's Score on the decision seeds, the threshold the candidate had to beat).
     pub band: Option<(f64, f64)>,
+    /// The candidate's Score on the decision seeds (what was compared with the threshold).
+    pub decided_score: Option<f64>,
     /// The parent's group scores.
     pub parent_groups: BTreeMap<String, f64>,
     /// The candidate's group scores, if scored.
@@ -451,23 +455,28 @@ pub(crate) fn change_line(record: &RoundRecord) -> String {
     }
 }
 
-fn round_row(record: &RoundRecord, point: Option<&TrajectoryPoint>, config: &RunConfig) -> RoundRow {
+fn round_row(
+    record: &RoundRecord,
+    point: Option<&TrajectoryPoint>,
+    config: &RunConfig,
+) -> RoundRow {
     let (agent, agent_source) = round_agent(record, config);
     let v = record.verification.as_ref();
     let evidence = v.and_then(|v| v.evidence.as_ref());
     let proposal = record.proposal.as_ref();
     let last_end = record.phases.iter().filter_map(|e| e.finished_at).max();
-    let state = match record
-        .phases
-        .iter()
-        .find(|e| e.state != PhaseState::Done)
-    {
+    let state = match record.phases.iter().find(|e| e.state != PhaseState::Done) {
         None => "finished".to_string(),
         Some(e) => format!("{} ({})", e.phase.name(), e.state.name()),
     };
     let parent_groups = v
         .map(|v| v.parent_metrics.groups.clone())
-        .or_else(|| record.attribution.as_ref().map(|a| a.metrics.groups.clone()))
+        .or_else(|| {
+            record
+                .attribution
+                .as_ref()
+                .map(|a| a.metrics.groups.clone())
+        })
         .unwrap_or_default();
     RoundRow {
         round: record.round,
@@ -477,6 +486,10 @@ fn round_row(record: &RoundRecord, point: Option<&TrajectoryPoint>, config: &Run
         intervention: proposal
             .map(|p| collapse_whitespace(&p.intervention))
             .unwrap_or_default(),
+        constants_changed: record
+            .candidate
+            .as_ref()
+            .is_some_and(|c| !c.summary.constants.is_empty()),
         failure_mode: proposal
             .map(|p| collapse_whitespace(&p.failure_mode))
             .unwrap_or_default(),
@@ -495,6 +508,7 @@ fn round_row(record: &RoundRecord, point: Option<&TrajectoryPoint>, config: &Run
             (s.improvement, s.standard_error, s.lower_bound)
         }),
         band: evidence.map(|e| (e.screening.parent_score, e.threshold)),
+        decided_score: evidence.map(|e| e.screening.candidate_score),
         parent_groups,
         candidate_groups: v.and_then(|v| v.metrics.as_ref().map(|m| m.groups.clone())),
         lines: record

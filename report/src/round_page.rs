@@ -67,7 +67,10 @@ pub(crate) fn build(
         blocks.push(Block::Heading(2, "Lesson".into()));
         blocks.push(Block::Paragraph(vec![text(collapse_whitespace(&t.lesson))]));
     }
-    blocks.push(Block::Heading(2, "Attribution record (what the agent was shown)".into()));
+    blocks.push(Block::Heading(
+        2,
+        "Attribution record (what the agent was shown)".into(),
+    ));
     blocks.extend(attribution_blocks(record));
     blocks.push(Block::Heading(2, "Phases".into()));
     blocks.push(phase_table(record));
@@ -200,8 +203,14 @@ fn estimate_row(name: &str, p: &PairedEstimate) -> Vec<Vec<Span>> {
         vec![text(format!("{} / {}", p.people, p.households))],
         vec![text(format!("{:.4}", p.parent_score))],
         vec![text(format!("{:.4}", p.candidate_score))],
-        vec![text(format!("{:+.4} ± {:.4}", p.improvement, p.standard_error))],
-        vec![text(format!("[{:+.4}, {:+.4}]", p.lower_bound, p.upper_bound))],
+        vec![text(format!(
+            "{:+.4} ± {:.4}",
+            p.improvement, p.standard_error
+        ))],
+        vec![text(format!(
+            "[{:+.4}, {:+.4}]",
+            p.lower_bound, p.upper_bound
+        ))],
         vec![text(groups.join(", "))],
     ]
 }
@@ -260,7 +269,11 @@ fn summary_blocks(s: &ChangeSummary) -> Vec<Block> {
         })
         .collect();
     for c in &s.constants {
-        items.push(vec![text("constant "), code(c.describe()), text(format!(" in {}", c.file))]);
+        items.push(vec![
+            text("constant "),
+            code(c.describe()),
+            text(format!(" in {}", c.file)),
+        ]);
     }
     items.push(vec![text(format!(
         "code lines {} → {}, constants {} → {}{}",
@@ -268,7 +281,11 @@ fn summary_blocks(s: &ChangeSummary) -> Vec<Block> {
         s.code_lines.1,
         s.constant_items.0,
         s.constant_items.1,
-        if s.simplifies() { " (a simplification)" } else { "" }
+        if s.simplifies() {
+            " (a simplification)"
+        } else {
+            ""
+        }
     ))]);
     for n in &s.notes {
         items.push(vec![text(format!("note: {n}"))]);
@@ -281,12 +298,22 @@ fn verification_blocks(record: &RoundRecord) -> Vec<Block> {
         return vec![Block::Paragraph(vec![text("Not verified yet.")])];
     };
     let mut blocks = Vec::new();
-    let step = |name: &str, ok: bool| vec![vec![text(name)], vec![if ok { text("ok") } else { strong("FAILED") }], vec![]];
+    let step = |name: &str, ok: bool| {
+        vec![
+            vec![text(name)],
+            vec![if ok { text("ok") } else { strong("FAILED") }],
+            vec![],
+        ]
+    };
     let mut rows = vec![step("build", v.build.ok), step("tests", v.tests.ok)];
     for c in &v.validity {
         rows.push(vec![
             vec![text(format!("validity: {}", c.name))],
-            vec![if c.passed { text("passed") } else { strong("FAILED") }],
+            vec![if c.passed {
+                text("passed")
+            } else {
+                strong("FAILED")
+            }],
             vec![text(collapse_whitespace(&c.detail))],
         ]);
     }
@@ -315,7 +342,12 @@ fn metrics_table(record: &RoundRecord, v: &VerificationRecord) -> Block {
             (Some(b), Some(a)) => delta(a - b),
             _ => "–".into(),
         };
-        vec![name, vec![text(score(before))], vec![text(score(after))], vec![text(d)]]
+        vec![
+            name,
+            vec![text(score(before))],
+            vec![text(score(after))],
+            vec![text(d)],
+        ]
     };
     let mut rows = vec![row(
         vec![strong("Score")],
@@ -329,7 +361,10 @@ fn metrics_table(record: &RoundRecord, v: &VerificationRecord) -> Block {
             cand.and_then(|m| m.groups.get(&g).copied()),
         ));
     }
-    let target = record.proposal.as_ref().and_then(|p| p.target_diagnostic.clone());
+    let target = record
+        .proposal
+        .as_ref()
+        .and_then(|p| p.target_diagnostic.clone());
     if let Some(t) = &target {
         rows.push(row(
             vec![code(t), text(" (target)")],
@@ -406,7 +441,10 @@ fn attribution_blocks(record: &RoundRecord) -> Vec<Block> {
             )));
         }
     }
-    blocks.push(Block::Heading(3, "Hourly activity shares, real against generated".into()));
+    blocks.push(Block::Heading(
+        3,
+        "Hourly activity shares, real against generated".into(),
+    ));
     blocks.extend(hourly_blocks(f));
     if let Some(segments) = f.get("segments").and_then(Value::as_array) {
         let rows: Vec<Vec<Vec<Span>>> = segments
@@ -418,7 +456,9 @@ fn attribution_blocks(record: &RoundRecord) -> Vec<Block> {
                         .map_or("–".into(), |v| format!("{v:.4}"))
                 };
                 vec![
-                    vec![text(s.get("segment").and_then(Value::as_str).unwrap_or("?"))],
+                    vec![text(
+                        s.get("segment").and_then(Value::as_str).unwrap_or("?"),
+                    )],
                     vec![text(
                         s.get("records")
                             .and_then(Value::as_u64)
@@ -469,7 +509,10 @@ fn attribution_blocks(record: &RoundRecord) -> Vec<Block> {
         })
         .unwrap_or_default();
     if !pairs.is_empty() {
-        blocks.push(Block::Heading(3, "Example diaries, real against generated".into()));
+        blocks.push(Block::Heading(
+            3,
+            "Example diaries, real against generated".into(),
+        ));
         blocks.push(Block::Paragraph(vec![text(
             "People of the worst segments, worst-matching first: H Home, W Work, S School, \
              O Others, T Travel; an outlined generated hour differs from the real one.",
@@ -532,7 +575,10 @@ fn hourly_blocks(findings: &Value) -> Vec<Block> {
             let mut row = vec![vec![text(format!("{h:02}"))]];
             for a in 0..ACTIVITIES.len() {
                 row.push(vec![text(format!("{:.1}%", shares.real[h][a] * 100.0))]);
-                row.push(vec![text(format!("{:.1}%", shares.generated[h][a] * 100.0))]);
+                row.push(vec![text(format!(
+                    "{:.1}%",
+                    shares.generated[h][a] * 100.0
+                ))]);
             }
             row
         })
@@ -564,7 +610,12 @@ fn phase_table(record: &RoundRecord) -> Block {
                 vec![text(e.state.name())],
                 vec![text(e.attempts.to_string())],
                 vec![text(took)],
-                vec![text(e.error.as_deref().map(collapse_whitespace).unwrap_or_default())],
+                vec![text(
+                    e.error
+                        .as_deref()
+                        .map(collapse_whitespace)
+                        .unwrap_or_default(),
+                )],
             ]
         })
         .collect();

@@ -4,7 +4,6 @@
 //! the accepted changes, the rejections by kind, the comparison table, the test-split log,
 //! and cost and time per phase.
 
-
 use memory::format_utc;
 
 use crate::chart::{group_score_svg, trajectory_figure, GroupRound, TrajectoryRound};
@@ -131,14 +130,14 @@ pub(crate) fn chart_with(input: &ReportInput, links: Option<Links>) -> String {
     let rounds: Vec<TrajectoryRound> = input
         .trajectory
         .iter()
-        .map(|p| TrajectoryRound {
-            point: p.clone(),
-            band: input
-                .rounds
-                .iter()
-                .find(|r| r.round == p.round)
-                .and_then(|r| r.band),
-            href: links.map(|l| l.round_from_run(input.run.id, p.round)),
+        .map(|p| {
+            let row = input.rounds.iter().find(|r| r.round == p.round);
+            TrajectoryRound {
+                point: p.clone(),
+                band: row.and_then(|r| r.band),
+                decided_score: row.and_then(|r| r.decided_score),
+                href: links.map(|l| l.round_from_run(input.run.id, p.round)),
+            }
         })
         .collect();
     crate::chart::render(&trajectory_figure(&rounds, CHART_SIZE))
@@ -168,8 +167,9 @@ fn round_table(input: &ReportInput, links: Links) -> Block {
                 AgentSource::ProposalArtifacts => r.agent.clone(),
                 AgentSource::RunConfig => r.agent.clone(),
             };
+            // A change of constants says it all; a change of code gets the agent's words.
             let mut change = vec![text(clip(&r.change, 220))];
-            if !r.intervention.is_empty() && r.intervention != r.change {
+            if !r.constants_changed && !r.intervention.is_empty() && r.intervention != r.change {
                 change.push(text(format!(" — {}", clip(&r.intervention, 160))));
             }
             let scores = match (r.parent_score, r.candidate_score) {
@@ -190,11 +190,17 @@ fn round_table(input: &ReportInput, links: Links) -> Block {
                 "–".into()
             };
             vec![
-                vec![link(r.round.to_string(), links.round_from_run(run, r.round))],
+                vec![link(
+                    r.round.to_string(),
+                    links.round_from_run(run, r.round),
+                )],
                 vec![text(agent)],
                 change,
                 vec![outcome_badge(r)],
-                vec![text(clip(&collapse_whitespace(r.reason.as_deref().unwrap_or("")), 260))],
+                vec![text(clip(
+                    &collapse_whitespace(r.reason.as_deref().unwrap_or("")),
+                    260,
+                ))],
                 vec![text(scores)],
                 vec![text(improvement)],
                 vec![text(r.secs.map_or("–".into(), duration))],
@@ -333,7 +339,9 @@ fn run_table(input: &ReportInput) -> Table {
             ("Run".into(), Align::Left),
             (run.id.to_string(), Align::Left),
         ],
-        rows.into_iter().map(|(k, v)| vec![vec![text(k)], v]).collect(),
+        rows.into_iter()
+            .map(|(k, v)| vec![vec![text(k)], v])
+            .collect(),
     )
 }
 
@@ -359,12 +367,19 @@ fn accepted_blocks(input: &ReportInput, links: Links) -> Vec<Block> {
                 .filter_map(|g| c.group_deltas.get(g).map(|d| format!("{g} {}", delta(*d))))
                 .collect();
             vec![
-                vec![link(c.round.to_string(), links.round_from_run(input.run.id, c.round))],
+                vec![link(
+                    c.round.to_string(),
+                    links.round_from_run(input.run.id, c.round),
+                )],
                 vec![text(&c.agent)],
                 target,
                 vec![text(clip(&collapse_whitespace(&c.hypothesis), 300))],
                 vec![text(clip(&c.change, 240))],
-                vec![text(format!("{:.4} → {}", c.score_before, score(c.score_after)))],
+                vec![text(format!(
+                    "{:.4} → {}",
+                    c.score_before,
+                    score(c.score_after)
+                ))],
                 vec![text(
                     c.score_after
                         .map_or_else(|| "–".into(), |a| delta(a - c.score_before)),

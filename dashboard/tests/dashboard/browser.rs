@@ -76,9 +76,13 @@ async fn a_real_browser_renders_the_trajectory_chart_and_the_round_table() {
     // One mark per round plus the initial generator, drawn as SVG paths.
     assert_eq!(chart.matches("class=\"attempt ").count(), 12, "{chart}");
     assert!(chart.contains("class=\"running-best\""));
-    let table = &dom[dom.find("id=\"round-table\"").expect("the round table").. ];
+    let table = &dom[dom.find("id=\"round-table\"").expect("the round table")..];
     let table = &table[..table.find("</table>").unwrap()];
-    assert_eq!(table.matches("<tr>").count(), 1 + 13, "header and 13 rounds: {table}");
+    assert_eq!(
+        table.matches("<tr>").count(),
+        1 + 13,
+        "header and 13 rounds: {table}"
+    );
     assert!(table.contains("accepted"));
     // The live script ran (it marks the page before connecting to the event stream).
     let body = &dom[dom.find("<body").unwrap()..];

@@ -51,7 +51,10 @@ async fn the_event_stream_delivers_a_phase_recorded_by_another_process() {
             artifacts: serde_json::json!({"checks": 2}),
             record: PhaseRecord::None,
         };
-        memory.record_phase(&lock, 4, Phase::Verification, &output).await.unwrap();
+        memory
+            .record_phase(&lock, 4, Phase::Verification, &output)
+            .await
+            .unwrap();
         memory.release_run(lock).await.unwrap();
         return;
     }
@@ -82,7 +85,10 @@ async fn the_event_stream_delivers_a_phase_recorded_by_another_process() {
     let received = read_until(&mut stream, "\"phase\":\"verification\"").await;
     assert!(received.contains("event: phase_finished"), "{received}");
     assert!(received.contains("\"round\":4"), "{received}");
-    assert!(!received.contains("event: round_started"), "nothing before `after` was resent: {received}");
+    assert!(
+        !received.contains("event: round_started"),
+        "nothing before `after` was resent: {received}"
+    );
     let id: i64 = received
         .lines()
         .find_map(|l| l.strip_prefix("id: "))
@@ -113,7 +119,9 @@ async fn shutting_down_ends_open_streams() {
     let dir = TempDir::new("live-stop");
     record_run(dir.path(), 1).await;
     let server = start(config(dir.path())).await;
-    let mut stream = reqwest::get(server.url("/api/runs/1/events")).await.unwrap();
+    let mut stream = reqwest::get(server.url("/api/runs/1/events"))
+        .await
+        .unwrap();
     // The backlog arrives first.
     read_until(&mut stream, "event: run_created").await;
     let stop = tokio::spawn(server.stop());
@@ -121,6 +129,9 @@ async fn shutting_down_ends_open_streams() {
         while let Some(_chunk) = stream.chunk().await.unwrap() {}
     })
     .await;
-    assert!(end.is_ok(), "the stream did not end after the shutdown signal");
+    assert!(
+        end.is_ok(),
+        "the stream did not end after the shutdown signal"
+    );
     stop.await.unwrap();
 }

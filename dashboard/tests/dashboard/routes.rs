@@ -16,7 +16,10 @@ fn assert_offline(path: &str, html: &str) {
             );
         }
     }
-    assert!(!html.contains("@import") && !html.contains("url(http"), "{path}");
+    assert!(
+        !html.contains("@import") && !html.contains("url(http"),
+        "{path}"
+    );
 }
 
 #[tokio::test]
@@ -28,7 +31,10 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     // The runs.
     let (status, kind, html) = get(&server, "/").await;
     assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
-    assert!(html.contains(&format!("<a href=\"/runs/{run}\">run {run}</a>")), "{html}");
+    assert!(
+        html.contains(&format!("<a href=\"/runs/{run}\">run {run}</a>")),
+        "{html}"
+    );
     assert!(html.contains("atus-2014") && html.contains("<strong>active</strong>"));
     assert_offline("/", &html);
     let runs = get_json(&server, "/api/runs").await;
@@ -45,10 +51,16 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert!(html.contains(&format!("data-run=\"{run}\"")));
     assert!(html.contains("<svg class=\"trajectory\""), "{html}");
     assert!(html.contains("class=\"acceptance-band\""));
-    assert!(html.contains("off the chart (value in tooltip)"), "round 31 is off the chart");
+    assert!(
+        html.contains("off the chart (value in tooltip)"),
+        "round 31 is off the chart"
+    );
     assert!(html.contains("not scored (bottom edge)"));
     for group in ["individual", "distribution", "behavior"] {
-        assert!(html.contains(&format!("group-score group-{group}")), "{group}");
+        assert!(
+            html.contains(&format!("group-score group-{group}")),
+            "{group}"
+        );
     }
     let table = &html[html.find("id=\"round-table\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
@@ -73,7 +85,10 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_eq!(json["rounds"].as_array().unwrap().len(), 41);
     assert_eq!(json["rounds"][3]["outcome"], "compile_error");
     assert_eq!(json["trajectory"][1]["outcome"], "accepted");
-    assert_eq!(json["rejected"][0]["outcome"], "agent_declined", "kinds in RoundOutcome::ALL order");
+    assert_eq!(
+        json["rejected"][0]["outcome"], "agent_declined",
+        "kinds in RoundOutcome::ALL order"
+    );
     assert_eq!(json["rejected"][0]["rounds"], serde_json::json!([14]));
 
     // An accepted round: decision with evidence, diff, verification, lesson, attribution.
@@ -82,14 +97,27 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_offline("/runs/1/rounds/2", &html);
     assert!(html.contains("<title>Run 1, round 2: accepted</title>"));
     assert!(html.contains("<span class=\"badge accepted\">accepted</span>"));
-    assert!(html.contains("screening (decision seeds)") && html.contains("pooled with confirmation seeds"));
+    assert!(
+        html.contains("screening (decision seeds)")
+            && html.contains("pooled with confirmation seeds")
+    );
     assert!(html.contains("<pre class=\"diff\">"));
-    assert!(html.contains("<span class=\"add\">+pub const TRAVEL_ANCHOR_MIN_GAP: f64 = 3;</span>"), "{html}");
+    assert!(
+        html.contains("<span class=\"add\">+pub const TRAVEL_ANCHOR_MIN_GAP: f64 = 3;</span>"),
+        "{html}"
+    );
     assert!(html.contains("<h2>Lesson</h2>"));
-    assert_eq!(html.matches("<svg class=\"hourly-share").count(), 5, "one chart per activity");
+    assert_eq!(
+        html.matches("<svg class=\"hourly-share").count(),
+        5,
+        "one chart per activity"
+    );
     assert!(html.contains("<table class=\"diaries\">"));
     assert_eq!(html.matches("<tr class=\"real\">").count(), 3);
-    assert!(html.contains("<td class=\"slot T miss\">T</td>") || html.contains("<td class=\"slot H miss\">H</td>"));
+    assert!(
+        html.contains("<td class=\"slot T miss\">T</td>")
+            || html.contains("<td class=\"slot H miss\">H</td>")
+    );
     assert!(html.contains("employed/weekday") && html.contains("<h3>Segments</h3>"));
     assert!(html.contains("<a href=\"/runs/1/rounds/1\">← round 1</a>"));
     assert!(html.contains("<a href=\"/runs/1/rounds/3\">round 3 →</a>"));
@@ -99,7 +127,10 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     // The round in progress.
     let (status, _, html) = get(&server, &format!("/runs/{run}/rounds/41")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("<title>Run 1, round 41: in progress</title>") && html.contains("Not verified yet."));
+    assert!(
+        html.contains("<title>Run 1, round 41: in progress</title>")
+            && html.contains("Not verified yet.")
+    );
     let round = get_json(&server, &format!("/api/runs/{run}/rounds/4")).await;
     assert_eq!(round["outcome"], "compile_error");
     assert_eq!(round["verification"]["build"]["ok"], false);
@@ -109,31 +140,66 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_eq!(status, 200);
     let table = &html[html.find("id=\"comparison-table\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
-    assert!(table.contains("<th class=\"group\" colspan=\"4\">val</th><th class=\"group\" colspan=\"4\">test</th>"), "{table}");
+    assert!(
+        table.contains(
+            "<th class=\"group\" colspan=\"4\">val</th><th class=\"group\" colspan=\"4\">test</th>"
+        ),
+        "{table}"
+    );
     assert!(table.contains("ms/person") && table.contains("USD/person"));
-    for name in ["markov baseline", "nearest1 baseline", "llm-planner baseline", "initial generator", "evolved generator"] {
-        assert_eq!(table.matches(&format!("<td>{name}</td>")).count(), 1, "{name}: {table}");
+    for name in [
+        "markov baseline",
+        "nearest1 baseline",
+        "llm-planner baseline",
+        "initial generator",
+        "evolved generator",
+    ] {
+        assert_eq!(
+            table.matches(&format!("<td>{name}</td>")).count(),
+            1,
+            "{name}: {table}"
+        );
     }
     assert!(table.contains("$0.00042"));
     assert!(html.contains("evolved generator: the <code>test</code> split was read 2 times; the latest read is shown."));
     let comparison = get_json(&server, &format!("/api/runs/{run}/comparison")).await;
     assert_eq!(comparison["splits"], serde_json::json!(["val", "test"]));
-    let evolved = comparison["rows"].as_array().unwrap().iter().find(|r| r["generator"] == "evolved generator").unwrap();
-    assert_eq!(evolved["splits"]["test"]["score"], 0.8975, "the latest read");
+    let evolved = comparison["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["generator"] == "evolved generator")
+        .unwrap();
+    assert_eq!(
+        evolved["splits"]["test"]["score"], 0.8975,
+        "the latest read"
+    );
 
     // The static report's files, and the live script.
     let (status, kind, html) = get(&server, &format!("/runs/{run}/report/report.html")).await;
     assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
     assert!(html.contains("<a href=\"rounds/round-0004.html\">4</a>"));
-    let (status, _, page) = get(&server, &format!("/runs/{run}/report/rounds/round-0004.html")).await;
+    let (status, _, page) = get(
+        &server,
+        &format!("/runs/{run}/report/rounds/round-0004.html"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(page.contains("<a href=\"../report.html\">Run 1</a>"));
     let (status, kind, js) = get(&server, "/assets/live.js").await;
-    assert_eq!((status, kind.as_str()), (200, "text/javascript; charset=utf-8"));
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "text/javascript; charset=utf-8")
+    );
     assert!(js.contains("new EventSource("));
 
     // Unknown runs and rounds.
-    for path in ["/runs/9", "/runs/1/rounds/99", "/runs/9/comparison", "/runs/1/report/nope.html"] {
+    for path in [
+        "/runs/9",
+        "/runs/1/rounds/99",
+        "/runs/9/comparison",
+        "/runs/1/report/nope.html",
+    ] {
         assert_eq!(get(&server, path).await.0, 404, "{path}");
     }
     let (status, kind, body) = get(&server, "/api/runs/9").await;
@@ -143,8 +209,13 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_eq!(get(&server, "/runs/abc").await.0, 400);
 
     let response = reqwest::get(server.url("/")).await.unwrap();
-    let csp = response.headers()["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
     server.stop().await;
 }
 
@@ -155,7 +226,10 @@ async fn an_empty_runs_folder_has_no_runs_until_one_is_recorded() {
     let (status, _, html) = get(&server, "/").await;
     assert_eq!(status, 200);
     assert!(html.contains("No run yet"), "{html}");
-    assert_eq!(get_json(&server, "/api/runs").await["runs"], serde_json::json!([]));
+    assert_eq!(
+        get_json(&server, "/api/runs").await["runs"],
+        serde_json::json!([])
+    );
     assert_eq!(get(&server, "/runs/1").await.0, 404);
     // A run recorded while the server runs shows up.
     let run = record_run(dir.path(), 2).await;

@@ -25,11 +25,27 @@ async fn a_non_loopback_address_needs_a_token_and_every_request_must_carry_it() 
     let server = start(wide).await;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.addr.port()));
 
-    for path in ["/", "/runs/1", "/api/runs", "/api/runs/1/events", "/runs/1/report/report.html", "/assets/live.js"] {
+    for path in [
+        "/",
+        "/runs/1",
+        "/api/runs",
+        "/api/runs/1/events",
+        "/runs/1/report/report.html",
+        "/assets/live.js",
+    ] {
         let (status, text) = raw(addr, path, &[]).await;
         assert_eq!(status, 401, "{path}: {text}");
-        assert!(text.to_ascii_lowercase().contains("www-authenticate: bearer"), "{text}");
-        let (status, _) = raw(addr, path, &["Authorization: Bearer wrong-token-wrong-token"]).await;
+        assert!(
+            text.to_ascii_lowercase()
+                .contains("www-authenticate: bearer"),
+            "{text}"
+        );
+        let (status, _) = raw(
+            addr,
+            path,
+            &["Authorization: Bearer wrong-token-wrong-token"],
+        )
+        .await;
         assert_eq!(status, 401, "{path}");
     }
     let bearer = format!("Authorization: Bearer {TOKEN}");
@@ -38,7 +54,12 @@ async fn a_non_loopback_address_needs_a_token_and_every_request_must_carry_it() 
     // A browser logs in once; the cookie then carries the token.
     let (status, text) = raw(addr, &format!("/login?token={TOKEN}"), &[]).await;
     assert_eq!(status, 303, "{text}");
-    assert!(text.contains(&format!("mobevolve_token={TOKEN}; HttpOnly; SameSite=Strict")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "mobevolve_token={TOKEN}; HttpOnly; SameSite=Strict"
+        )),
+        "{text}"
+    );
     let cookie = format!("Cookie: mobevolve_token={TOKEN}");
     assert_eq!(raw(addr, "/runs/1", &[&cookie]).await.0, 200);
     assert_eq!(raw(addr, "/login?token=nope", &[]).await.0, 401);
@@ -50,7 +71,10 @@ async fn without_a_token_only_loopback_hosts_are_answered() {
     let dir = TempDir::new("host");
     let server = start(config(dir.path())).await;
     assert_eq!(raw(server.addr, "/", &[]).await.0, 200);
-    assert_eq!(raw(server.addr, "/", &["Host: localhost:8484"]).await.0, 200);
+    assert_eq!(
+        raw(server.addr, "/", &["Host: localhost:8484"]).await.0,
+        200
+    );
     let (status, text) = raw(server.addr, "/api/runs", &["Host: attacker.example:8484"]).await;
     assert_eq!(status, 403, "{text}");
     server.stop().await;

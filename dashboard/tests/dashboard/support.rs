@@ -108,7 +108,10 @@ pub async fn get_json(server: &Server, path: &str) -> serde_json::Value {
 pub async fn raw(addr: SocketAddr, path: &str, headers: &[&str]) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut request = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
-    if !headers.iter().any(|h| h.to_ascii_lowercase().starts_with("host:")) {
+    if !headers
+        .iter()
+        .any(|h| h.to_ascii_lowercase().starts_with("host:"))
+    {
         request.push_str(&format!("Host: {addr}\r\n"));
     }
     for h in headers {

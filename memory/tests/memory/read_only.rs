@@ -38,7 +38,10 @@ async fn a_read_only_handle_sees_commits_and_cannot_write() {
     // Writing through the reader fails: it cannot even take a run's lock and write.
     let err = reader.create_run(&config(), "00").await.unwrap_err();
     assert!(matches!(err, MemoryError::Sql { .. }), "{err}");
-    assert!(err.to_string().contains("readonly") || err.to_string().contains("read-only"), "{err}");
+    assert!(
+        err.to_string().contains("readonly") || err.to_string().contains("read-only"),
+        "{err}"
+    );
     assert_eq!(writer.list_runs().await.unwrap().len(), 1);
 }
 
@@ -68,7 +71,13 @@ async fn missing_and_older_databases_are_refused_untouched() {
     let MemoryError::OlderSchema { missing, .. } = err else {
         panic!("{err}");
     };
-    let second = Migrator::new(migrations_dir()).await.unwrap().iter().nth(1).unwrap().version;
+    let second = Migrator::new(migrations_dir())
+        .await
+        .unwrap()
+        .iter()
+        .nth(1)
+        .unwrap()
+        .version;
     assert_eq!(missing, second);
     assert_eq!(bytes(&dir.db()), before);
 }

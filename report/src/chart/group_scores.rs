@@ -48,7 +48,9 @@ pub(crate) fn group_score_svg(name: &str, rounds: &[GroupRound], size: (f64, f64
     let title = capitalise(name);
     let mut fig = Figure::new(
         &format!("group-score group-{name}"),
-        &format!("{title} score per round: the current generator (line) and each candidate (points)"),
+        &format!(
+            "{title} score per round: the current generator (line) and each candidate (points)"
+        ),
         size,
         Axis {
             label: "Round".into(),
@@ -56,7 +58,7 @@ pub(crate) fn group_score_svg(name: &str, rounds: &[GroupRound], size: (f64, f64
             ticks: Ticks::Integer(6),
         },
         Axis {
-            label: format!("{title} (lower is better)"),
+            label: title.clone(),
             range: (lo - pad, hi + pad),
             ticks: Ticks::Nice(4),
         },
@@ -130,8 +132,16 @@ fn extent(values: &[f64], line: &[(f64, f64)]) -> (f64, f64) {
         (values[0], values[0])
     };
     let spread = (line_hi - line_lo).max(line_hi.abs() * 0.02).max(1e-3);
-    let lo = values.iter().copied().fold(line_lo, f64::min).max(line_lo - 1.5 * spread);
-    let hi = values.iter().copied().fold(line_hi, f64::max).min(line_hi + 1.5 * spread);
+    let lo = values
+        .iter()
+        .copied()
+        .fold(line_lo, f64::min)
+        .max(line_lo - 1.5 * spread);
+    let hi = values
+        .iter()
+        .copied()
+        .fold(line_hi, f64::max)
+        .min(line_hi + 1.5 * spread);
     (lo, hi)
 }
 

@@ -32,7 +32,11 @@ pub(crate) fn hourly_shares_svg(shares: &HourlyShares, a: usize, size: (f64, f64
         .chain(&generated)
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
-    let top = if max <= 0.0 { 0.05 } else { (max * 1.1).min(1.0) };
+    let top = if max <= 0.0 {
+        0.05
+    } else {
+        (max * 1.1).min(1.0)
+    };
     let name = ACTIVITIES[a];
     let mut fig = Figure::new(
         &format!("hourly-share activity-{}", name.to_lowercase()),
@@ -41,7 +45,12 @@ pub(crate) fn hourly_shares_svg(shares: &HourlyShares, a: usize, size: (f64, f64
         Axis {
             label: format!("{name}, by hour"),
             range: (-0.5, 23.5),
-            ticks: Ticks::Explicit((0..24).step_by(6).map(|h| (h as f64, format!("{h}h"))).collect()),
+            ticks: Ticks::Explicit(
+                (0..24)
+                    .step_by(6)
+                    .map(|h| (h as f64, format!("{h}h")))
+                    .collect(),
+            ),
         },
         Axis {
             label: "share".into(),

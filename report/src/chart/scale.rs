@@ -60,10 +60,12 @@ pub(crate) fn nice_ticks(range: (f64, f64), count: usize) -> Vec<(f64, String)> 
 /// Integer ticks from `lo` to `hi` with a step of 1, 2, 5, 10, … giving at most `max` ticks.
 pub(crate) fn integer_ticks(lo: i64, hi: i64, max: usize) -> Vec<(f64, String)> {
     let span = (hi - lo).max(1) as u64;
-    let step = [1u64, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000]
-        .into_iter()
-        .find(|s| span / s < max as u64)
-        .unwrap_or_else(|| span.div_ceil(max as u64).max(1)) as i64;
+    let step = [
+        1u64, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000,
+    ]
+    .into_iter()
+    .find(|s| span / s < max as u64)
+    .unwrap_or_else(|| span.div_ceil(max as u64).max(1)) as i64;
     let first = lo.div_euclid(step) * step;
     let mut ticks = Vec::new();
     let mut v = if first < lo { first + step } else { first };
@@ -102,7 +104,10 @@ mod tests {
         let labels: Vec<&str> = t.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(labels, ["0.84", "0.86", "0.88", "0.90"]);
         let r: Vec<String> = integer_ticks(0, 50, 11).into_iter().map(|t| t.1).collect();
-        assert_eq!(r, ["0", "5", "10", "15", "20", "25", "30", "35", "40", "45", "50"]);
+        assert_eq!(
+            r,
+            ["0", "5", "10", "15", "20", "25", "30", "35", "40", "45", "50"]
+        );
         assert_eq!(integer_ticks(0, 8, 11).len(), 9);
         assert_eq!(integer_ticks(0, 23, 9).len(), 5); // 0, 5, …, 20
     }

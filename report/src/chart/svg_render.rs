@@ -21,7 +21,10 @@ pub(crate) fn render(scene: &Scene) -> String {
         .set("height", h)
         .set("viewBox", format!("0 0 {w} {h}"))
         .set("role", "img")
-        .set("font-family", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif")
+        .set(
+            "font-family",
+            "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        )
         .set("font-size", FONT_SIZE)
         .add(Title::new(scene.title.as_str()))
         .add(
@@ -136,7 +139,10 @@ fn add<T: Node>(parent: &mut T, prim: &Prim, clip_id: &str) {
             title,
             href,
         } => {
-            let el = with_title(with_class(marker(*at, *shape, *size, fill, stroke), class), title);
+            let el = with_title(
+                with_class(marker(*at, *shape, *size, fill, stroke), class),
+                title,
+            );
             match href {
                 Some(href) => parent.append(Anchor::new().set("href", href.as_str()).add(el)),
                 None => parent.append(el),
@@ -224,7 +230,10 @@ fn marker(at: (f64, f64), shape: Shape, s: f64, fill: &str, stroke: &str) -> Pat
         .set("d", d)
         .set("fill", if shape == Shape::Cross { "none" } else { fill })
         .set("stroke", stroke)
-        .set("stroke-width", if shape == Shape::Cross { 2.0 } else { 1.5 });
+        .set(
+            "stroke-width",
+            if shape == Shape::Cross { 2.0 } else { 1.5 },
+        );
     el.assign("data-shape", shape_name(shape));
     el
 }
@@ -237,4 +246,3 @@ fn shape_name(shape: Shape) -> &'static str {
         Shape::Triangle => "triangle",
     }
 }
-

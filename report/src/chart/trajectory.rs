@@ -4,6 +4,10 @@
 //! to beat (the rule's threshold on the round's decision seeds) up to the parent's Score on
 //! those seeds — so a rejected point below the best line shows why it was rejected.
 //!
+//! A round whose decision recorded its evidence is plotted as the decision saw it: the
+//! candidate's Score on the decision seeds against that round's band (the run's pooled
+//! candidate Score, when it differs, is in the tooltip).
+//!
 //! Lower is better. So that one disastrous candidate does not flatten the rest, the y axis
 //! stops at 0.6 × the improvement range above the starting score; points beyond are drawn
 //! on the top edge as triangles (a legend entry says so) and their tooltip gives the value.
@@ -28,6 +32,8 @@ pub(crate) struct TrajectoryRound {
     /// (parent's Score on the round's decision seeds, threshold the candidate had to beat),
     /// when the candidate was scored and the decision recorded its evidence.
     pub band: Option<(f64, f64)>,
+    /// The candidate's Score on the decision seeds, with `band`.
+    pub decided_score: Option<f64>,
     /// The round's page.
     pub href: Option<String>,
 }
@@ -40,6 +46,7 @@ pub fn trajectory_svg(points: &[TrajectoryPoint], width: u32, height: u32) -> St
         .map(|p| TrajectoryRound {
             point: p.clone(),
             band: None,
+            decided_score: None,
             href: None,
         })
         .collect();
@@ -52,10 +59,15 @@ pub fn trajectory_svg(points: &[TrajectoryPoint], width: u32, height: u32) -> St
 /// The figure of the trajectory chart.
 pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) -> Figure {
     let initial = rounds.iter().find_map(|r| r.point.parent_score);
-    let last_round = rounds.iter().map(|r| r.point.round).max().unwrap_or(0).max(1);
+    let last_round = rounds
+        .iter()
+        .map(|r| r.point.round)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut values: Vec<f64> = Vec::new();
     values.extend(initial);
-    values.extend(rounds.iter().filter_map(|r| r.point.candidate_score));
+    values.extend(rounds.iter().filter_map(TrajectoryRound::plotted));
     values.extend(rounds.iter().filter_map(|r| r.point.running_best));
     values.extend(rounds.iter().filter_map(|r| r.band.map(|b| b.1)));
     values.retain(|v| v.is_finite());
@@ -169,7 +181,7 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
     for r in rounds {
         let p = &r.point;
         let x = f64::from(p.round);
-        let Some(score) = p.candidate_score else {
+        let Some(score) = r.plotted() else {
             if let Some(outcome) = p.outcome {
                 marks.push(Mark {
                     x,
@@ -208,8 +220,11 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
         let mut title = format!("Round {}: Score {score:.4}, {kind}", p.round);
         if let Some((parent, threshold)) = r.band {
             title.push_str(&format!(
-                "; had to beat {threshold:.4} (parent {parent:.4} on the round's seeds)"
+                " on the decision seeds; had to beat {threshold:.4} (parent {parent:.4} there)"
             ));
+        }
+        if let Some(pooled) = p.candidate_score.filter(|c| (c - score).abs() > 5e-5) {
+            title.push_str(&format!("; recorded Score {pooled:.4}"));
         }
         let outcome_class = p.outcome.map_or("pending", RoundOutcome::name);
         let (y, shape, class) = if score > cap {
@@ -222,9 +237,17 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
                     stroke: REJECTED,
                 },
             );
-            (cap, Shape::Triangle, format!("attempt {label} {outcome_class} clipped"))
+            (
+                cap,
+                Shape::Triangle,
+                format!("attempt {label} {outcome_class} clipped"),
+            )
         } else {
-            (score, Shape::Circle, format!("attempt {label} {outcome_class}"))
+            (
+                score,
+                Shape::Circle,
+                format!("attempt {label} {outcome_class}"),
+            )
         };
         fig.legend(
             legend,
@@ -251,6 +274,13 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
         marks,
     });
     fig
+}
+
+impl TrajectoryRound {
+    /// The Score drawn for the round's candidate.
+    fn plotted(&self) -> Option<f64> {
+        self.decided_score.or(self.point.candidate_score)
+    }
 }
 
 /// The plotted y range `(lo, hi)` and the cap above which points are drawn on the top edge.
@@ -294,6 +324,7 @@ mod tests {
                 running_best: Some(best),
             },
             band: Some((1.0, 0.98)),
+            decided_score: None,
             href: Some(format!("rounds/round-{n:04}.html")),
         }
     }
@@ -308,11 +339,14 @@ mod tests {
         let fig = trajectory_figure(&rounds, (640.0, 360.0));
         assert!(fig.y.range.1 < 2.0, "{:?}", fig.y.range);
         let labels: Vec<&str> = fig.legend.iter().map(|e| e.label.as_str()).collect();
-        assert!(labels.contains(&"off the chart (value in tooltip)"), "{labels:?}");
+        assert!(
+            labels.contains(&"off the chart (value in tooltip)"),
+            "{labels:?}"
+        );
         assert!(labels.contains(&"acceptance band (threshold to parent)"));
         let svg = super::super::render(&fig);
         assert!(svg.contains("attempt rejected not_better clipped"), "{svg}");
-        assert!(svg.contains("Score 40.0000, not better; had to beat 0.9800"));
+        assert!(svg.contains("Score 40.0000, not better on the decision seeds; had to beat 0.9800"));
         assert_eq!(svg.matches("<a href=\"rounds/round-").count(), 3);
         assert!(svg.contains("class=\"acceptance-band\""));
     }
