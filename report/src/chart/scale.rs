@@ -100,7 +100,7 @@ mod tests {
         assert_eq!(nice_step(4.0), (5.0, 0));
         assert_eq!(nice_step(0.1), (0.1, 1));
         assert_eq!(format_tick(-0.0001, 2), "0.00");
-        let t = nice_ticks((0.83, 0.91), 4);
+        let t = nice_ticks((0.831, 0.909), 4);
         let labels: Vec<&str> = t.iter().map(|(_, l)| l.as_str()).collect();
         assert_eq!(labels, ["0.84", "0.86", "0.88", "0.90"]);
         let r: Vec<String> = integer_ticks(0, 50, 11).into_iter().map(|t| t.1).collect();
