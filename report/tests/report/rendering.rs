@@ -383,8 +383,7 @@ fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
     // Ticks on both axes: rounds 0..=4, and several Score labels.
     for r in 0..=4 {
         assert!(
-            svg.contains(&format!("text-anchor=\"middle\""))
-                && svg.contains(&format!("\n{r}\n</text>")),
+            svg.contains("text-anchor=\"middle\"") && svg.contains(&format!("\n{r}\n</text>")),
             "x tick {r}"
         );
     }
