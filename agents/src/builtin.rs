@@ -659,7 +659,7 @@ impl Agent for BuiltinAgent {
             context.noise_floor,
         )
         .ok_or_else(|| {
-            AgentError::NoChange("every documented move of params.rs is exhausted".into())
+            AgentError::Declined("every documented move of params.rs is exhausted".into())
         })?;
         let new = rewrite(&source, &planned).ok_or_else(|| {
             AgentError::Protocol(format!(

@@ -181,6 +181,39 @@ pub(crate) fn take_proposal_file(worktree: &Path) -> Option<String> {
 
 #[async_trait]
 impl Agent for CommandAgent {
+    async fn preflight(&mut self) -> Result<(), AgentError> {
+        // The command's program must exist (a shell word list: the first word that is not an
+        // environment assignment).
+        let program = self
+            .config
+            .command
+            .split_whitespace()
+            .find(|w| !w.contains('='))
+            .unwrap_or_default()
+            .trim_matches(|c| c == '\'' || c == '"');
+        if program.is_empty() {
+            return Err(AgentError::Unavailable("the agent command is empty".into()));
+        }
+        let found = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg("command -v \"$1\"")
+            .arg("sh")
+            .arg(program)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !found {
+            return Err(AgentError::Unavailable(format!(
+                "the agent command's program `{program}` is not found (PATH={})",
+                std::env::var("PATH").unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+
     fn name(&self) -> &str {
         "command"
     }
@@ -208,6 +241,27 @@ impl Agent for CommandAgent {
         // A stale proposal from an earlier attempt must not be taken for this one.
         let _ = take_proposal_file(&req.worktree);
         let proposal_file = req.worktree.join(".mobevolve").join("proposal.json");
+        // The documented place for the proposal must exist.
+        std::fs::create_dir_all(req.worktree.join(".mobevolve"))
+            .map_err(|e| setup("cannot create the worktree's .mobevolve folder", e))?;
+        // Previews: the command creates the request file; the result replaces it.
+        let preview_request = dir.join("preview-request");
+        let preview_result = dir.join("preview-result.md");
+        let preview_script = dir.join("preview.sh");
+        std::fs::write(
+            &preview_script,
+            format!(
+                "#!/bin/sh\n# Asks the orchestrator for a preview of the worktree's change and prints it.\nrm -f '{result}'\n: > '{request}'\nwhile [ ! -f '{result}' ]; do sleep 1; done\ncat '{result}'\n",
+                result = preview_result.display(),
+                request = preview_request.display()
+            ),
+        )
+        .map_err(|e| setup("cannot write the preview script", e))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&preview_script, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| setup("cannot make the preview script executable", e))?;
+        }
 
         let started = Instant::now();
         let mut child = tokio::process::Command::new("sh")
@@ -220,6 +274,7 @@ impl Agent for CommandAgent {
             .env("MOBEVOLVE_ROUND", req.round.to_string())
             .env("MOBEVOLVE_RUN", req.run_id.to_string())
             .env("MOBEVOLVE_PROPOSAL_FILE", &proposal_file)
+            .env("MOBEVOLVE_PREVIEW", &preview_script)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -227,21 +282,40 @@ impl Agent for CommandAgent {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
-                AgentError::Command(format!("cannot start `sh -c {}`: {e}", self.config.command))
+                AgentError::Unavailable(format!(
+                    "cannot start `sh -c {}`: {e}",
+                    self.config.command
+                ))
             })?;
         let mut killer = GroupKiller { pgid: child.id() };
         let cap = self.config.output_cap;
         let stdout = tokio::spawn(read_capped(child.stdout.take().expect("piped"), cap));
         let stderr = tokio::spawn(read_capped(child.stderr.take().expect("piped"), cap));
 
-        let status = match tokio::time::timeout(self.config.timeout, child.wait()).await {
-            Ok(Ok(status)) => Some(status),
-            Ok(Err(e)) => {
-                return Err(AgentError::Command(format!(
-                    "cannot wait for the command: {e}"
-                )))
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let status = loop {
+            tokio::select! {
+                // `Child::wait` is cancel-safe: the poll below may win any number of times.
+                waited = child.wait() => match waited {
+                    Ok(status) => break Some(status),
+                    Err(e) => {
+                        return Err(AgentError::Command(format!(
+                            "cannot wait for the command: {e}"
+                        )))
+                    }
+                },
+                _ = tokio::time::sleep_until(deadline) => break None,
+                _ = tokio::time::sleep(PREVIEW_POLL) => {
+                    if preview_request.exists() {
+                        let text = bench.preview().await;
+                        let partial = dir.join(".preview-result.partial");
+                        if std::fs::write(&partial, text).is_ok() {
+                            let _ = std::fs::rename(&partial, &preview_result);
+                        }
+                        let _ = std::fs::remove_file(&preview_request);
+                    }
+                }
             }
-            Err(_) => None,
         };
         // Kill whatever is left of the group (children that outlived `sh`, or all on timeout).
         killer.kill();
@@ -271,6 +345,14 @@ impl Agent for CommandAgent {
             return Err(AgentError::Timeout(self.config.timeout));
         };
         let proposal_text = take_proposal_file(&req.worktree);
+        // 126/127: the shell could not find or run the command — nothing was tried.
+        if matches!(status.code(), Some(126 | 127)) && bench.current_diff().trim().is_empty() {
+            return Err(AgentError::Unavailable(format!(
+                "`{}` could not run (exit {status}): {}",
+                self.config.command,
+                tail(&shown(&err), 1_000)
+            )));
+        }
         if !status.success() {
             return Err(AgentError::Command(format!(
                 "`{}` exited with {status}; its standard error ends with: {}",
@@ -302,6 +384,9 @@ impl Agent for CommandAgent {
         })
     }
 }
+
+/// How often a running command's preview requests are looked for.
+const PREVIEW_POLL: Duration = Duration::from_millis(300);
 
 fn tail(text: &str, max: usize) -> &str {
     let mut start = text.len().saturating_sub(max);

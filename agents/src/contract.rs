@@ -86,6 +86,12 @@ pub trait Workbench: Send + Sync {
     fn current_diff(&self) -> String;
     /// Back to the parent commit.
     fn reset(&self);
+    /// A paired comparison of the worktree as it is with the parent on the public seeds (the
+    /// mean Score difference, its standard error, every diagnostic's change), as text for
+    /// the agent. Never the verdict's people or seeds.
+    async fn preview(&self) -> String {
+        "Previews are not available here.".into()
+    }
 }
 
 /// A coding agent. `propose` may be cancelled by dropping its future: the command agent then kills
@@ -95,6 +101,12 @@ pub trait Agent: Send {
     fn name(&self) -> &str;
     /// How the round prompt must ask for the change.
     fn return_mode(&self) -> prompts::ReturnMode;
+    /// Checks, before a run starts or resumes, that the agent can work at all (endpoint
+    /// reachable, key accepted, model served; command found; folder writable). A failure
+    /// here stops the run before anything is recorded.
+    async fn preflight(&mut self) -> Result<(), AgentError> {
+        Ok(())
+    }
     async fn propose(
         &mut self,
         req: &ProposalRequest,
@@ -119,9 +131,16 @@ pub enum AgentError {
     /// The reply could not be used at all (not JSON, no message).
     #[error("the LLM reply could not be used: {0}")]
     Protocol(String),
-    /// The agent finished without a usable change (nothing edited, or a person declined).
+    /// The agent finished without a change (nothing edited).
     #[error("no change was proposed: {0}")]
     NoChange(String),
+    /// The agent (or the person) declined the round.
+    #[error("the agent declined the round: {0}")]
+    Declined(String),
+    /// The agent cannot run at all (its command cannot start, its endpoint is gone): an
+    /// infrastructure failure, not the candidate's.
+    #[error("the agent is unavailable: {0}")]
+    Unavailable(String),
     /// The tool-calling loop reached its step bound without a submitted change that builds.
     #[error("the agent used all {steps} steps without submitting a change that builds")]
     StepLimit { steps: u32 },

@@ -79,6 +79,19 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> AgentError {
 
 #[async_trait]
 impl Agent for InboxAgent {
+    async fn preflight(&mut self) -> Result<(), AgentError> {
+        let dir = &self.config.dir;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AgentError::Unavailable(format!("cannot create the inbox {}: {e}", dir.display()))
+        })?;
+        let probe = dir.join(".mobevolve-write-check");
+        std::fs::write(&probe, b"ok").map_err(|e| {
+            AgentError::Unavailable(format!("cannot write in the inbox {}: {e}", dir.display()))
+        })?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
+    }
+
     fn name(&self) -> &str {
         "inbox"
     }
@@ -140,9 +153,20 @@ impl Agent for InboxAgent {
 
         let started = Instant::now();
         loop {
+            // A preview asked for: answered in `preview-result.md`, the request removed.
+            if dir.join("preview").exists() {
+                let text = bench.preview().await;
+                let result = dir.join("preview-result.md");
+                let partial = dir.join(".preview-result.md.partial");
+                std::fs::write(&partial, &text).map_err(|e| io_error("cannot write", &partial, e))?;
+                std::fs::rename(&partial, &result)
+                    .map_err(|e| io_error("cannot write", &result, e))?;
+                let _ = std::fs::remove_file(dir.join("preview"));
+                continue;
+            }
             if let Ok(reason) = std::fs::read_to_string(dir.join("reject")) {
                 let reason = reason.trim();
-                return Err(AgentError::NoChange(if reason.is_empty() {
+                return Err(AgentError::Declined(if reason.is_empty() {
                     "the person declined the round".to_string()
                 } else {
                     format!(

@@ -365,6 +365,9 @@ impl OpenAiAgent {
                                 )
                             }
                         }
+                        Ok(ToolRequest::Preview) => {
+                            prompts::truncate(&bench.preview().await, BUILD_ERRORS_BUDGET)
+                        }
                         Ok(ToolRequest::Submit {
                             target,
                             hypothesis,
@@ -683,6 +686,31 @@ impl Agent for OpenAiAgent {
                 max_steps: self.config.max_steps,
             },
             OpenAiMode::Diff => prompts::ReturnMode::Diff,
+        }
+    }
+
+    async fn preflight(&mut self) -> Result<(), AgentError> {
+        let base = &self.config.base_url;
+        match self.transport.list_models().await {
+            Ok(Some(models)) if !models.is_empty() && !models.contains(&self.config.model) => {
+                let mut shown: Vec<&str> = models.iter().map(String::as_str).take(20).collect();
+                shown.sort_unstable();
+                Err(AgentError::Unavailable(format!(
+                    "the endpoint {base} does not serve the model `{}`; it serves: {}",
+                    self.config.model,
+                    shown.join(", ")
+                )))
+            }
+            Ok(_) => Ok(()),
+            Err(TransportError::Refused { status, message }) => Err(AgentError::Unavailable(
+                format!("the endpoint {base} refused the request (HTTP {status}): {message}"),
+            )),
+            Err(TransportError::Unreachable { message, .. }) => Err(AgentError::Unavailable(
+                format!("the endpoint {base} cannot be reached: {message}"),
+            )),
+            Err(e) => Err(AgentError::Unavailable(format!(
+                "the endpoint {base} did not answer as expected: {e:?}"
+            ))),
         }
     }
 

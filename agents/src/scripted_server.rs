@@ -54,6 +54,8 @@ struct ServerState {
     repeats: Mutex<Vec<usize>>,
     /// How long every answer takes (a model thinking), so a request can be caught in flight.
     latency: Duration,
+    /// The answer to `GET …/models` (not part of the script, not recorded as a request).
+    models: Mutex<Scripted>,
 }
 
 impl ScriptedServer {
@@ -109,6 +111,7 @@ impl ScriptedServer {
             answers: deterministic.then(|| Mutex::new(HashMap::new())),
             repeats: Mutex::new(Vec::new()),
             latency,
+            models: Mutex::new(Scripted::Json(json!({"object": "list", "data": []}))),
         });
         let shared = state.clone();
         tokio::spawn(async move {
@@ -127,6 +130,12 @@ impl ScriptedServer {
     }
 
     /// Every request body received, in order (retries and repeats included).
+    /// What `GET …/models` answers from now on (default: an empty list, which lets any model
+    /// name pass an agent's preflight).
+    pub fn set_models_reply(&self, reply: Scripted) {
+        *lock(&self.state.models) = reply;
+    }
+
     pub fn requests(&self) -> Vec<Value> {
         lock(&self.state.requests).clone()
     }
@@ -195,7 +204,13 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
     }
     let body: Value =
         serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
-    let next = {
+    let is_models = head
+        .lines()
+        .next()
+        .is_some_and(|l| l.starts_with("GET ") && l.contains("/models"));
+    let next = if is_models {
+        Some(lock(&state.models).clone())
+    } else {
         let mut requests = lock(&state.requests);
         let index = requests.len();
         let key = body.to_string();
@@ -219,7 +234,7 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
             }
         }
     };
-    if !state.latency.is_zero() {
+    if !state.latency.is_zero() && !is_models {
         tokio::time::sleep(state.latency).await;
     }
     let (code, headers, body) = match next {

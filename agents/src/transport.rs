@@ -73,6 +73,8 @@ struct QuotaExhausted;
 /// Sends chat-completion requests through async-openai and our tower stack.
 pub struct ChatTransport {
     client: async_openai::Client<OpenAIConfig>,
+    /// For the one plain request outside async-openai: the preflight's model list.
+    http: reqwest::Client,
     config: TransportConfig,
     stats: Arc<TransportStats>,
 }
@@ -100,7 +102,7 @@ impl ChatTransport {
             .retry(policy)
             .timeout(config.call_timeout)
             .service(BufferedReqwest {
-                client: http,
+                client: http.clone(),
                 max_bytes: config.max_response_bytes,
                 stats: stats.clone(),
             });
@@ -113,9 +115,54 @@ impl ChatTransport {
         let client = async_openai::Client::with_config(openai).with_http_service(service);
         Ok(ChatTransport {
             client,
+            http,
             config,
             stats,
         })
+    }
+
+    /// The models the endpoint serves (`GET {base}/models`, one attempt within the call
+    /// timeout). `Ok(None)` when the endpoint has no model list (HTTP 404 or 405): the caller
+    /// cannot check the model then.
+    pub async fn list_models(&self) -> Result<Option<Vec<String>>, TransportError> {
+        let url = format!("{}/models", self.config.base_url.trim_end_matches('/'));
+        let mut request = self.http.get(&url).timeout(self.config.call_timeout);
+        if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.map_err(|e| TransportError::Unreachable {
+            attempts: 1,
+            message: format!("GET {url}: {e}"),
+        })?;
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        if status == 404 || status == 405 {
+            return Ok(None);
+        }
+        if !(200..300).contains(&status) {
+            let message = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| prompts::truncate(&body, 500));
+            return Err(if status == 429 || status >= 500 {
+                TransportError::Unreachable {
+                    attempts: 1,
+                    message: format!("GET {url}: HTTP {status}: {message}"),
+                }
+            } else {
+                TransportError::Refused { status, message }
+            });
+        }
+        let ids = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v["data"].as_array().map(|data| {
+                    data.iter()
+                        .filter_map(|m| m["id"].as_str().map(str::to_string))
+                        .collect::<Vec<String>>()
+                })
+            });
+        Ok(ids)
     }
 
     pub fn stats(&self) -> &TransportStats {

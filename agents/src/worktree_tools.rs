@@ -70,6 +70,12 @@ pub fn tool_definitions() -> Value {
             &[]
         ),
         tool(
+            "preview",
+            "Compare the change now in the worktree with the current generator on the public seeds: mean Score difference, its standard error, and every diagnostic's change.",
+            json!({}),
+            &[]
+        ),
+        tool(
             "submit",
             "Submit the change now in the worktree. It must build.",
             json!({"target": s, "hypothesis": s, "rationale": s}),
@@ -110,6 +116,7 @@ pub enum ToolRequest {
         diff: String,
     },
     CheckBuild,
+    Preview,
     Submit {
         target: String,
         hypothesis: String,
@@ -132,7 +139,7 @@ impl ToolRequest {
 /// Reads a tool call's arguments; `Err` is the sentence to send back.
 pub fn parse_tool_call(call: &ToolCall) -> Result<ToolRequest, String> {
     const NAMES: &str =
-        "list_files, read_file, search, apply_edit, write_file, apply_diff, check_build, submit";
+        "list_files, read_file, search, apply_edit, write_file, apply_diff, check_build, preview, submit";
     let args: Value = if call.arguments.trim().is_empty() {
         json!({})
     } else {
@@ -180,6 +187,7 @@ pub fn parse_tool_call(call: &ToolCall) -> Result<ToolRequest, String> {
             diff: field("diff")?,
         },
         "check_build" => ToolRequest::CheckBuild,
+        "preview" => ToolRequest::Preview,
         "submit" => ToolRequest::Submit {
             target: field("target")?,
             hypothesis: field("hypothesis")?,
@@ -194,7 +202,7 @@ pub fn parse_tool_call(call: &ToolCall) -> Result<ToolRequest, String> {
     })
 }
 
-/// Runs every tool except `check_build` and `submit` (the agent loop handles those); returns the
+/// Runs every tool except `check_build`, `preview` and `submit` (the agent loop handles those); returns the
 /// tool result text.
 pub fn run_simple_tool(request: &ToolRequest, bench: &dyn Workbench) -> String {
     match request {
@@ -237,7 +245,7 @@ pub fn run_simple_tool(request: &ToolRequest, bench: &dyn Workbench) -> String {
             Ok(()) => "ok: the diff applied".to_string(),
             Err(e) => format!("error: the diff did not apply: {e}"),
         },
-        ToolRequest::CheckBuild | ToolRequest::Submit { .. } => {
+        ToolRequest::CheckBuild | ToolRequest::Preview | ToolRequest::Submit { .. } => {
             "error: internal: handled by the agent loop".to_string()
         }
     }

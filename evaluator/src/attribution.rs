@@ -377,10 +377,12 @@ impl AttributionRecord {
             "ATTRIBUTION task={} records={} score={:.4} (individual {:.4}, distribution {:.4}, behavior {:.4})",
             self.task, self.records, self.score, self.individual, self.distribution, self.behavior
         );
-        let _ = writeln!(
-            s,
-            "\nTop diagnostics by contribution (name value x weight):"
-        );
+        if opts.top_diagnostics > 0 {
+            let _ = writeln!(
+                s,
+                "\nTop diagnostics by contribution (name value x weight):"
+            );
+        }
         for d in self.ranked_diagnostics.iter().take(opts.top_diagnostics) {
             let _ = writeln!(
                 s,

@@ -21,10 +21,16 @@ impl ClassTallies {
     /// Records one example.
     #[inline]
     pub fn add(&mut self, truth: usize, prediction: usize) {
-        self.support[truth] += 1;
-        self.predicted[prediction] += 1;
+        self.add_times(truth, prediction, 1);
+    }
+
+    /// Records one example `times` times.
+    #[inline]
+    pub fn add_times(&mut self, truth: usize, prediction: usize, times: u64) {
+        self.support[truth] += times;
+        self.predicted[prediction] += times;
         if truth == prediction {
-            self.true_positive[truth] += 1;
+            self.true_positive[truth] += times;
         }
     }
 

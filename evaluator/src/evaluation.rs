@@ -303,6 +303,23 @@ pub fn evaluate(
     real: &[Diary],
     generated: &[Diary],
 ) -> Evaluation {
+    evaluate_weighted(bench, persons, real, generated, None)
+}
+
+/// [`evaluate`] of a resample of the people: person `i` counts `weights[i]` times (0 = left
+/// out), exactly as if the three slices held that many copies of it. With `None` (or every
+/// weight 1) the result is bit-identical to [`evaluate`]. Used by paired bootstraps, which
+/// resample households with replacement and recompute the Score on each resample.
+///
+/// # Panics
+/// As [`evaluate`], and if `weights` is not as long as `persons`.
+pub fn evaluate_weighted(
+    bench: &Benchmark,
+    persons: &[Person],
+    real: &[Diary],
+    generated: &[Diary],
+    weights: Option<&[u32]>,
+) -> Evaluation {
     assert!(
         persons.len() == real.len() && real.len() == generated.len(),
         "evaluate: {} persons, {} real and {} generated diaries must be aligned",
@@ -310,32 +327,41 @@ pub fn evaluate(
         real.len(),
         generated.len()
     );
-    let rt = ActivityTallies::collect(persons, real);
-    let gt = ActivityTallies::collect(persons, generated);
+    if let Some(w) = weights {
+        assert_eq!(w.len(), persons.len(), "evaluate: one weight per person");
+    }
+    let weight = |i: usize| crate::tallies::weight_of(weights, i);
+    let rt = ActivityTallies::collect(persons, real, weights);
+    let gt = ActivityTallies::collect(persons, generated, weights);
 
     // Paired, slot-aligned activity scores and the temporal side metrics.
     let mut confusion = [[0u64; ACTS]; ACTS];
-    let (mut first_abs, mut last_abs, mut temporal_people) = (0usize, 0usize, 0usize);
-    for (r, g) in real.iter().zip(generated) {
+    let (mut first_abs, mut last_abs, mut temporal_people) = (0u64, 0u64, 0u64);
+    for (i, (r, g)) in real.iter().zip(generated).enumerate() {
+        let w = weight(i);
+        if w == 0 {
+            continue;
+        }
         for h in 0..SLOTS {
-            confusion[r.activities[h] as usize][g.activities[h] as usize] += 1;
+            confusion[r.activities[h] as usize][g.activities[h] as usize] += w;
         }
         let (rf, gf) = (
             first_nonhome_hour(&r.activities),
             first_nonhome_hour(&g.activities),
         );
         if rf < SLOTS && gf < SLOTS {
-            temporal_people += 1;
-            first_abs += rf.abs_diff(gf);
+            temporal_people += w;
+            first_abs += rf.abs_diff(gf) as u64 * w;
             let (rl, gl) = (
                 last_return_home_hour(&r.activities),
                 last_return_home_hour(&g.activities),
             );
-            last_abs += rl.abs_diff(gl);
+            last_abs += rl.abs_diff(gl) as u64 * w;
         }
     }
+    let records: u64 = (0..persons.len()).map(weight).sum();
     let (activity_accuracy, activity_f1) = confusion_scores(&confusion);
-    let mae = |total: usize| {
+    let mae = |total: u64| {
         if temporal_people == 0 {
             0.0
         } else {
@@ -363,7 +389,7 @@ pub fn evaluate(
         first_nonhome_mae_min: first_mae,
         last_return_home_mae_min: last_mae,
         temporal_mae_min: (first_mae + last_mae) / 2.0,
-        temporal_mae_people: temporal_people,
+        temporal_mae_people: temporal_people as usize,
         spatial_mae_km: None,
         spatial_mae_slots: 0,
         activity_weighted_f1: activity_f1,
@@ -447,14 +473,18 @@ pub fn evaluate(
         }
         Task::ActivityLocation => {
             let space = LocationSpace::new(&bench.zones, &[real, generated]);
-            let rl = LocationTallies::collect(&space, persons, real);
-            let gl = LocationTallies::collect(&space, persons, generated);
+            let rl = LocationTallies::collect(&space, persons, real, weights);
+            let gl = LocationTallies::collect(&space, persons, generated, weights);
             let n = space.labels;
             let mut joint = ClassTallies::new(ACTS * n);
             let mut seg_match = [0u64; Segment::COUNT];
             let mut seg_slots = [0u64; Segment::COUNT];
-            let (mut invalid, mut spatial_sum, mut spatial_n) = (0u64, 0.0f64, 0usize);
-            for ((person, r), g) in persons.iter().zip(real).zip(generated) {
+            let (mut invalid, mut spatial_sum, mut spatial_n) = (0u64, 0.0f64, 0u64);
+            for (i, ((person, r), g)) in persons.iter().zip(real).zip(generated).enumerate() {
+                let w = weight(i);
+                if w == 0 {
+                    continue;
+                }
                 let (rlocs, glocs) = (space.slots(r), space.slots(g));
                 let home = crate::tallies::home_index(person);
                 let seg = person.segment().index();
@@ -463,13 +493,13 @@ pub fn evaluate(
                     let (rz, gz) = (rlocs[h], glocs[h]);
                     let truth = ra as usize * n + rz;
                     let pred = ga as usize * n + gz;
-                    joint.add(truth, pred);
-                    seg_match[seg] += (truth == pred) as u64;
-                    seg_slots[seg] += 1;
-                    invalid += is_invalid_slot(&space, ga, gz, home) as u64;
+                    joint.add_times(truth, pred, w);
+                    seg_match[seg] += (truth == pred) as u64 * w;
+                    seg_slots[seg] += w;
+                    invalid += is_invalid_slot(&space, ga, gz, home) as u64 * w;
                     if let Some(d) = space.distance_km(rz, gz) {
-                        spatial_sum += d;
-                        spatial_n += 1;
+                        spatial_sum += d * w as f64;
+                        spatial_n += w;
                     }
                 }
             }
@@ -477,8 +507,8 @@ pub fn evaluate(
                 .filter(|&s| rt.segment_records[s] as usize >= MIN_SEGMENT_RECORDS)
                 .map(|s| seg_match[s] as f64 / seg_slots[s] as f64)
                 .fold(1.0f64, f64::min);
-            let total_slots = (generated.len() * SLOTS) as f64;
-            let invalid_rate = if generated.is_empty() {
+            let total_slots = (records * SLOTS as u64) as f64;
+            let invalid_rate = if records == 0 {
                 0.0
             } else {
                 invalid as f64 / total_slots
@@ -488,7 +518,7 @@ pub fn evaluate(
             } else {
                 spatial_sum / spatial_n as f64
             });
-            side.spatial_mae_slots = spatial_n;
+            side.spatial_mae_slots = spatial_n as usize;
             let (loc_mean, loc_max) = jsd_mean_max((0..SLOTS).map(|h| (rl.hour(h), gl.hour(h))));
             let joint_share = jsd(&rl.joint, &gl.joint);
             let e = Group::Employed as usize;
@@ -578,7 +608,7 @@ pub fn evaluate(
     Evaluation {
         evaluator_version: EVALUATOR_VERSION.to_string(),
         task: task_name(bench.task).to_string(),
-        records: persons.len(),
+        records: records as usize,
         diagnostics,
         individual,
         distribution,

@@ -26,7 +26,7 @@ pub use attribution::{
 pub use classification::{weighted_f1, ClassTallies};
 pub use divergence::{jsd, jsd_mean_max};
 pub use evaluation::{
-    confusion_scores, diagnostic_inventory, evaluate, task_name, Diagnostic, DiagnosticGroup,
+    confusion_scores, diagnostic_inventory, evaluate, evaluate_weighted, task_name, Diagnostic, DiagnosticGroup,
     Evaluation, SideMetrics, ACTIVITY_BEHAVIOR, ACTIVITY_DISTRIBUTION, ACTIVITY_INDIVIDUAL,
     EVALUATOR_VERSION, INVALID_RATE_WEIGHT, LOCATION_BEHAVIOR, LOCATION_DISTRIBUTION,
     LOCATION_INDIVIDUAL, MIN_SEGMENT_RECORDS,

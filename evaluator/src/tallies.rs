@@ -91,8 +91,15 @@ pub struct ActivityTallies {
     pub changed_pairs: [[u64; ACTS * ACTS]; 3],
 }
 
+/// The multiplicity of person `i` in a weighted evaluation (1 when unweighted).
+#[inline]
+pub(crate) fn weight_of(weights: Option<&[u32]>, i: usize) -> u64 {
+    weights.map_or(1, |w| u64::from(w[i]))
+}
+
 impl ActivityTallies {
-    pub fn collect(persons: &[Person], diaries: &[Diary]) -> ActivityTallies {
+    /// One pass over `diaries`; person `i` counts `weights[i]` times (once when `None`).
+    pub fn collect(persons: &[Person], diaries: &[Diary], weights: Option<&[u32]>) -> ActivityTallies {
         let mut t = ActivityTallies {
             hourly: [[0; ACTS]; SLOTS],
             segment_hourly: [[[0; ACTS]; SLOTS]; 6],
@@ -112,11 +119,15 @@ impl ActivityTallies {
             max_others_run: [[0; COUNT_BINS]; 3],
             changed_pairs: [[0; ACTS * ACTS]; 3],
         };
-        for (person, diary) in persons.iter().zip(diaries) {
+        for (i, (person, diary)) in persons.iter().zip(diaries).enumerate() {
+            let w = weight_of(weights, i);
+            if w == 0 {
+                continue;
+            }
             let acts = &diary.activities;
             let seg = person.segment().index();
             let g = person.group as usize;
-            t.segment_records[seg] += 1;
+            t.segment_records[seg] += w;
             let seg_hourly = &mut t.segment_hourly[seg];
             let (mut night_nonhome, mut night_work, mut night_others, mut night_late) =
                 (0, 0, 0, 0);
@@ -124,8 +135,8 @@ impl ActivityTallies {
             let mut prev = acts[0] as usize;
             for h in 0..SLOTS {
                 let a = acts[h] as usize;
-                t.hourly[h][a] += 1;
-                seg_hourly[h][a] += 1;
+                t.hourly[h][a] += w;
+                seg_hourly[h][a] += w;
                 per_act[a] += 1;
                 let nonhome = (a != Activity::Home as usize) as usize;
                 if ACTIVITY_NIGHT[h] {
@@ -138,27 +149,27 @@ impl ActivityTallies {
                 }
                 if h > 0 {
                     let pair = prev * ACTS + a;
-                    t.pairs[pair] += 1;
+                    t.pairs[pair] += w;
                     if prev != a {
-                        t.changed_pairs[g][pair] += 1;
+                        t.changed_pairs[g][pair] += w;
                     }
                 }
                 prev = a;
             }
             for (share, &count) in t.share.iter_mut().zip(&per_act) {
-                *share += count as u64;
+                *share += count as u64 * w;
             }
-            t.first[acts[0] as usize] += 1;
-            t.last[acts[SLOTS - 1] as usize] += 1;
-            t.night_nonhome[night_nonhome] += 1;
-            t.night_work[night_work] += 1;
-            t.night_others[night_others] += 1;
-            t.night_nonhome_location[night_late] += 1;
-            t.first_nonhome[first_nonhome_hour(acts)] += 1;
-            t.travel_count[g][per_act[Activity::Travel as usize]] += 1;
-            t.others_count[g][per_act[Activity::Others as usize]] += 1;
-            t.school_count[g][per_act[Activity::School as usize]] += 1;
-            t.max_others_run[g][max_others_run(acts)] += 1;
+            t.first[acts[0] as usize] += w;
+            t.last[acts[SLOTS - 1] as usize] += w;
+            t.night_nonhome[night_nonhome] += w;
+            t.night_work[night_work] += w;
+            t.night_others[night_others] += w;
+            t.night_nonhome_location[night_late] += w;
+            t.first_nonhome[first_nonhome_hour(acts)] += w;
+            t.travel_count[g][per_act[Activity::Travel as usize]] += w;
+            t.others_count[g][per_act[Activity::Others as usize]] += w;
+            t.school_count[g][per_act[Activity::School as usize]] += w;
+            t.max_others_run[g][max_others_run(acts)] += w;
         }
         t
     }
@@ -313,7 +324,13 @@ pub struct LocationTallies {
 }
 
 impl LocationTallies {
-    pub fn collect(space: &LocationSpace, persons: &[Person], diaries: &[Diary]) -> Self {
+    /// One pass over `diaries`; person `i` counts `weights[i]` times (once when `None`).
+    pub fn collect(
+        space: &LocationSpace,
+        persons: &[Person],
+        diaries: &[Diary],
+        weights: Option<&[u32]>,
+    ) -> Self {
         let n = space.labels;
         let mut t = LocationTallies {
             hourly: vec![0; SLOTS * n],
@@ -330,14 +347,18 @@ impl LocationTallies {
         // Stamp per location: the diary number + 1 that last counted it as unique.
         let mut seen = vec![0u32; n];
         for (i, (person, diary)) in persons.iter().zip(diaries).enumerate() {
+            let w = weight_of(weights, i);
+            if w == 0 {
+                continue;
+            }
             let stamp = i as u32 + 1;
             let locs = space.slots(diary);
             let home = home_index(person);
             let is_other = person.group == Group::Other;
             let (mut home_nonhome, mut away, mut unique) = (0, 0, 0);
             for (h, (&act, &loc)) in diary.activities.iter().zip(&locs).enumerate() {
-                t.hourly[h * n + loc] += 1;
-                t.joint[act as usize * n + loc] += 1;
+                t.hourly[h * n + loc] += w;
+                t.joint[act as usize * n + loc] += w;
                 let wso = matches!(act, Activity::Work | Activity::School | Activity::Others);
                 if wso && loc == home {
                     home_nonhome += 1;
@@ -346,7 +367,7 @@ impl LocationTallies {
                 if is_fixed_nonhome(space, act, loc, home) {
                     away += 1;
                     if let Some(bin) = space.distance_bin(home, loc) {
-                        t.nonhome_distance[bin] += 1;
+                        t.nonhome_distance[bin] += w;
                     }
                     if is_other && seen[loc] != stamp {
                         seen[loc] = stamp;
@@ -354,19 +375,19 @@ impl LocationTallies {
                     }
                 }
                 if retained && act == Activity::Others {
-                    t.others_location[loc] += 1;
+                    t.others_location[loc] += w;
                 }
                 if retained && act == Activity::Work {
-                    t.work_location[loc] += 1;
+                    t.work_location[loc] += w;
                     if let Some(bin) = space.distance_bin(home, loc) {
-                        t.work_distance[bin] += 1;
+                        t.work_distance[bin] += w;
                     }
                 }
             }
-            t.home_zone_nonhome[home_nonhome] += 1;
-            t.away_fixed[away] += 1;
+            t.home_zone_nonhome[home_nonhome] += w;
+            t.away_fixed[away] += w;
             if is_other {
-                t.other_unique[unique] += 1;
+                t.other_unique[unique] += w;
             }
         }
         for h in 0..SLOTS {

@@ -629,6 +629,53 @@ mod location_task {
     }
 }
 
+mod weighted {
+    //! A weighted evaluation is the evaluation of the people repeated by their weights.
+    use super::*;
+
+    fn repeated<T: Clone>(items: &[T], weights: &[u32]) -> Vec<T> {
+        items
+            .iter()
+            .zip(weights)
+            .flat_map(|(x, &w)| std::iter::repeat_n(x.clone(), w as usize))
+            .collect()
+    }
+
+    #[test]
+    fn weights_equal_copies_and_ones_equal_the_plain_evaluation() {
+        for task in [Task::Activity, Task::ActivityLocation] {
+            let (bench, persons, real, generated) = synthetic_split(task, 600, 3);
+            let plain = evaluate(&bench, &persons, &real, &generated);
+            let ones = vec![1u32; persons.len()];
+            let unit = evaluate_weighted(&bench, &persons, &real, &generated, Some(&ones));
+            assert_eq!(plain, unit, "{task:?}: weights of 1 must be bit-identical");
+            // A bootstrap-like resample: weights 0..=3 (zeros leave people out).
+            let weights: Vec<u32> = (0..persons.len()).map(|i| (i * 7 % 11 % 4) as u32).collect();
+            let weighted = evaluate_weighted(&bench, &persons, &real, &generated, Some(&weights));
+            let copies = evaluate(
+                &bench,
+                &repeated(&persons, &weights),
+                &repeated(&real, &weights),
+                &repeated(&generated, &weights),
+            );
+            assert_eq!(weighted.records, copies.records);
+            assert!(weighted.records < 2 * persons.len() && weighted.records > 0);
+            for (w, c) in weighted.diagnostics.iter().zip(&copies.diagnostics) {
+                assert_eq!(w.name, c.name);
+                assert!(
+                    (w.value - c.value).abs() < 1e-12,
+                    "{task:?} {}: weighted {} vs copies {}",
+                    w.name,
+                    w.value,
+                    c.value
+                );
+            }
+            assert!((weighted.score - copies.score).abs() < 1e-9);
+            assert_ne!(weighted.score, plain.score, "{task:?}: the resample must matter");
+        }
+    }
+}
+
 mod validity {
     use super::*;
     use mobility::DiaryTable;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::llm_cache::hex_sha256;
+use crate::outcome::RoundOutcome;
 use crate::{Memory, MemoryError};
 
 /// How much context to give.
@@ -76,9 +77,26 @@ impl TrialSummary {
     }
 }
 
+/// One trial in one line: every trial of the run gets one, whatever the prompt budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialLine {
+    /// The round.
+    pub round: u32,
+    /// How it ended (`None` for a trial recorded before decisions had kinds).
+    pub outcome: Option<RoundOutcome>,
+    /// One-line intervention (the applied change's summary).
+    pub intervention: String,
+    /// Parent score.
+    pub score_before: f64,
+    /// Candidate score, if scored.
+    pub score_after: Option<f64>,
+}
+
 /// The evolution context of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvolutionContext {
+    /// Every trial, oldest first, one line each.
+    pub every_trial: Vec<TrialLine>,
     /// The run.
     pub run: i64,
     /// Trials recorded.
@@ -100,8 +118,21 @@ pub struct EvolutionContext {
 }
 
 impl EvolutionContext {
-    /// The compact text for the prompt.
+    /// The compact text for the prompt: [`EvolutionContext::lines_text`] then
+    /// [`EvolutionContext::details_text`].
     pub fn to_text(&self) -> String {
+        let mut s = self.lines_text();
+        let details = self.details_text();
+        if !details.is_empty() {
+            s.push('\n');
+            s.push_str(&details);
+        }
+        s
+    }
+
+    /// Every trial in one line each (`r007 accepted: <change> (Score 0.9012 → 0.8901)`),
+    /// oldest first, with the run's totals on top.
+    pub fn lines_text(&self) -> String {
         let mut s = String::new();
         let best = self
             .best_score
@@ -115,6 +146,64 @@ impl EvolutionContext {
         );
         if self.trials == 0 {
             s.push_str("No trials yet.\n");
+            return s;
+        }
+        let _ = writeln!(s, "Every trial, one line each (round, outcome, change, Score):");
+        for t in &self.every_trial {
+            let outcome = t.outcome.map_or("?", RoundOutcome::label);
+            let score = match t.score_after {
+                Some(a) => format!("{:.4} → {a:.4}", t.score_before),
+                None => "not scored".into(),
+            };
+            let _ = writeln!(
+                s,
+                "- r{:03} {outcome}: {} ({score})",
+                t.round,
+                clip(&t.intervention, self.field_chars)
+            );
+        }
+        s
+    }
+
+    /// The lessons in full as separate entries, most relevant first: the accepted trials,
+    /// the most informative rejected ones, the recent ones, then the dead ends (one entry).
+    /// A prompt that must shorten its memory leaves out whole entries from the end.
+    pub fn detail_entries(&self) -> Vec<String> {
+        let mut entries = Vec::new();
+        let sections = [
+            ("Accepted (most effective first):", &self.best_accepted),
+            (
+                "Rejected (biggest regressions on the targeted diagnostic first; do not repeat):",
+                &self.informative_rejected,
+            ),
+            ("Recent:", &self.recent),
+        ];
+        for (title, trials) in sections {
+            for (k, t) in trials.iter().enumerate() {
+                let mut s = String::new();
+                if k == 0 {
+                    let _ = writeln!(s, "{title}");
+                }
+                self.render_trial(&mut s, t);
+                entries.push(s);
+            }
+        }
+        if !self.dead_ends.is_empty() {
+            let mut s = String::new();
+            let _ = writeln!(s, "Dead ends (tried repeatedly, never accepted):");
+            for (mode, n) in &self.dead_ends {
+                let _ = writeln!(s, "- {} ({n} attempts)", clip(mode, self.field_chars));
+            }
+            entries.push(s);
+        }
+        entries
+    }
+
+    /// The lessons in full: the accepted trials, the most informative rejected ones, the
+    /// recent ones and the dead ends. Empty when there is no trial.
+    pub fn details_text(&self) -> String {
+        let mut s = String::new();
+        if self.trials == 0 {
             return s;
         }
         let sections = [
@@ -229,6 +318,7 @@ type TrialRow = (
     Option<f64>,
     bool,
     String,
+    Option<String>,
 );
 
 impl Memory {
@@ -240,10 +330,11 @@ impl Memory {
     ) -> Result<EvolutionContext, MemoryError> {
         self.run_summary(run).await?;
         let rows: Vec<TrialRow> = sqlx::query_as(
-            "SELECT round, failure_mode, failure_key, target_diagnostic, hypothesis, intervention,
-                    intervention_signature, score_before, score_after, target_before, target_after,
-                    accepted, lesson
-             FROM trial_memory WHERE run_id = ? ORDER BY round",
+            "SELECT t.round, t.failure_mode, t.failure_key, t.target_diagnostic, t.hypothesis,
+                    t.intervention, t.intervention_signature, t.score_before, t.score_after,
+                    t.target_before, t.target_after, t.accepted, t.lesson, r.outcome
+             FROM trial_memory t JOIN rounds r ON r.run_id = t.run_id AND r.round = t.round
+             WHERE t.run_id = ? ORDER BY t.round",
         )
         .bind(run)
         .fetch_all(&self.pool)
@@ -252,6 +343,16 @@ impl Memory {
 
         let trials = rows.len() as u32;
         let accepted = rows.iter().filter(|r| r.11).count() as u32;
+        let every_trial: Vec<TrialLine> = rows
+            .iter()
+            .map(|r| TrialLine {
+                round: u32::try_from(r.0).unwrap_or(0),
+                outcome: r.13.as_deref().and_then(RoundOutcome::from_name),
+                intervention: r.5.clone(),
+                score_before: r.7,
+                score_after: r.8,
+            })
+            .collect();
         let mut best_score = rows.first().map(|r| r.7);
         // Deduplicate: the latest trial of each (failure, signature, outcome) represents it;
         // for rejected ones the most damaging one is kept as the evidence.
@@ -337,6 +438,7 @@ impl Memory {
             .map(|(mode, n, _)| (mode, n))
             .collect();
         Ok(EvolutionContext {
+            every_trial,
             run,
             trials,
             accepted,

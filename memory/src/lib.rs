@@ -49,7 +49,7 @@ pub use error::MemoryError;
 pub use events::{RunEvent, StoredEvent};
 pub use evidence::{DecisionEvidence, GuardEvidence, PairedEstimate, TestKind};
 pub use evolution_context::{
-    failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialSummary,
+    failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialLine, TrialSummary,
 };
 pub use final_evaluation::FinalEvaluation;
 pub use history::{LlmCallInfo, RoundRecord, Totals, TrajectoryPoint};

@@ -619,7 +619,11 @@ impl Memory {
         )
         .bind(v.accepted)
         .bind(v.outcome.name())
-        .bind(v.parent_metrics.score)
+        .bind(
+            v.evidence
+                .as_ref()
+                .map_or(v.parent_metrics.score, |e| e.parent_pooled_score),
+        )
         .bind(v.metrics.as_ref().map(|m| m.score))
         .bind(run)
         .bind(r)

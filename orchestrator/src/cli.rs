@@ -215,18 +215,14 @@ pub struct RunArgs {
     /// Start a new run even if an interrupted one could be continued.
     #[arg(long)]
     pub new: bool,
-    /// Seed of the rollouts (and of the built-in agent).
+    /// First public seed: the evolution seeds are SEED, SEED+1, … (and the built-in agent's seed).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Seeds averaged into a generator's validation Score.
+    /// Public seeds of the attribution record, verification, previews and reported validation Scores.
     #[arg(long, default_value_t = 5)]
-    pub eval_seeds: u32,
-    /// Seeds used to measure the noise floor at the start of the run.
-    #[arg(long, default_value_t = 10)]
-    pub noise_seeds: u32,
-    /// Reject a candidate if any group score (Individual, Distribution, Behavior) worsens by more than this.
-    #[arg(long)]
-    pub max_group_regression: Option<f64>,
+    pub evolution_seeds: u32,
+    #[command(flatten)]
+    pub rule: RuleArgs,
     #[command(flatten)]
     pub llm: LlmArgs,
     /// Command line of the `command` agent (run with `sh -c` in the worktree).
@@ -251,6 +247,45 @@ pub struct RunArgs {
     pub bench: BenchDirArg,
     #[command(flatten)]
     pub runs: RunsDirArg,
+}
+
+/// The acceptance rule (frozen with the run; see `orchestrator show` for a run's rule).
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Seeds drawn for each round from the run's secret stream to screen a candidate.
+    #[arg(long, default_value_t = 8)]
+    pub decision_seeds: u32,
+    /// Fresh secret seeds that confirm a candidate that passed screening (pooled with the decision seeds).
+    #[arg(long, default_value_t = 8)]
+    pub confirmation_seeds: u32,
+    /// One-sided confidence that the improvement is real.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Smallest estimated Score improvement worth promoting.
+    #[arg(long, default_value_t = 0.001)]
+    pub min_effect: f64,
+    /// How much worse (Score units) a change that removes code or constants may be and still be accepted.
+    #[arg(long, default_value_t = 0.002)]
+    pub non_inferiority_margin: f64,
+    /// Bootstrap resamples of the validation households behind each standard error.
+    #[arg(long, default_value_t = 200)]
+    pub bootstrap_resamples: u32,
+    /// Share of the validation households that only the verdict sees (the selection part).
+    #[arg(long, default_value_t = 0.5)]
+    pub selection_share: f64,
+    /// Reject a candidate if any group score (Individual, Distribution, Behavior) worsens by more than this.
+    #[arg(long)]
+    pub max_group_regression: Option<f64>,
+    /// A second benchmark on which a candidate must not be significantly worse (e.g. santiago-2012 when evolving on atus-2014).
+    #[arg(long)]
+    pub guard: Option<String>,
+    /// Worsening on the guard benchmark tolerated before significance counts (Score units).
+    #[arg(long, default_value_t = 0.0)]
+    pub guard_margin: f64,
+    /// The secret decision seeds are drawn from (64 hex digits); default: fresh from the OS.
+    /// Give the secret of an earlier run to reproduce it exactly.
+    #[arg(long, env = "MOBEVOLVE_DECISION_SECRET", hide_env_values = true)]
+    pub decision_secret: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -3,8 +3,9 @@
 //! The templates are plain text files in `prompts/templates/` (embedded at compile time,
 //! so the binary is self-contained; `Templates::from_dir` reads a user's edited copy).
 //! Placeholders are `{{name}}`. A placeholder left unfilled is an error, never silently
-//! blank, and a rendered round prompt never exceeds its byte budget: the sections that
-//! can shrink (memory, code, attribution) are cut in that order, each cut marked.
+//! blank. A round prompt fits its byte budget by leaving out whole files and whole lessons,
+//! never by cutting inside a file or a fence, and always ends with its whole instructions
+//! (see [`Templates::round`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -124,12 +125,16 @@ impl Templates {
             &[
                 ("location_task_note", note.to_string()),
                 ("scope_rules", input.scope_rules.clone()),
-                ("noise_floor", format!("{:.4}", input.noise_floor)),
+                ("rule", input.rule.clone()),
             ],
         )
     }
 
-    /// The round prompt, cut to `budget_bytes`.
+    /// The round prompt within `budget_bytes`. What must reach the agent is never cut: the
+    /// header, the rule, one line per trial and the return instructions, which come last and
+    /// whole. To fit, whole code files are left out from the end, then whole lessons, then the
+    /// attribution record is shortened at a line boundary, and last the oldest trial lines;
+    /// the prompt lists what it left out. Fences stay balanced: no file is cut inside.
     pub fn round(
         &self,
         input: &RoundInput,
@@ -144,13 +149,40 @@ impl Templates {
             ReturnMode::Diff => fill("return_diff", self.text("return_diff"), &[])?,
             ReturnMode::Command => fill("command", self.text("command"), &[])?,
         };
-        let mut sections = Sections {
-            attribution: input.attribution.clone(),
-            memory: input.memory.clone(),
-            code: render_code(&input.code),
-        };
-        let mut cuts = Vec::new();
+        let mut shown_code = input.code.len();
+        let mut shown_details = input.memory_details.len();
+        let mut attribution = input.attribution.clone();
+        let mut memory_lines = input.memory_lines.clone();
+        let mut cuts: Vec<String> = Vec::new();
         loop {
+            let mut omitted: Vec<String> = Vec::new();
+            if shown_code < input.code.len() {
+                let names: Vec<&str> = input.code[shown_code..]
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                omitted.push(format!(
+                    "the full text of {} (read them in the worktree or ask for them)",
+                    names.join(", ")
+                ));
+            }
+            if shown_details < input.memory_details.len() {
+                omitted.push(format!(
+                    "{} of the {} full lessons (every trial still has its line above)",
+                    input.memory_details.len() - shown_details,
+                    input.memory_details.len()
+                ));
+            }
+            omitted.extend(cuts.iter().cloned());
+            let omitted_text = if omitted.is_empty() {
+                "Nothing was left out of this prompt.".to_string()
+            } else {
+                format!(
+                    "To fit the prompt budget of {budget_bytes} bytes, this prompt leaves out: {}.",
+                    omitted.join("; ")
+                )
+            };
+            let details = input.memory_details[..shown_details].join("\n");
             let text = fill(
                 "round",
                 self.text("round"),
@@ -160,33 +192,44 @@ impl Templates {
                     ("task", input.task.clone()),
                     ("parent_commit", input.parent_commit.clone()),
                     ("parent_score", format!("{:.4}", input.parent_score)),
-                    ("noise_floor", format!("{:.4}", input.noise_floor)),
-                    ("best_score", format!("{:.4}", input.best_score)),
-                    ("best_round", input.best_round.to_string()),
-                    ("attribution", sections.attribution.clone()),
-                    ("memory", sections.memory.clone()),
-                    ("code", sections.code.clone()),
+                    ("best", input.best.clone()),
+                    ("rule", input.rule.clone()),
+                    ("attribution", attribution.clone()),
+                    ("memory_lines", memory_lines.clone()),
+                    ("memory_details", details),
+                    ("files", input.files.join("\n")),
+                    ("code", render_code(&input.code[..shown_code])),
+                    ("preview", input.preview.clone()),
+                    ("omitted", omitted_text),
                     ("return_instructions", return_instructions.clone()),
                 ],
             )?;
             if text.len() <= budget_bytes {
-                return Ok(RenderedPrompt { text, cuts });
+                return Ok(RenderedPrompt { text, cuts: omitted });
             }
             let excess = text.len() - budget_bytes;
-            match sections.cut(excess) {
-                Some(cut) => cuts.push(cut),
-                None => {
-                    // Nothing left to cut: hard truncate at a char boundary.
-                    let mut end = budget_bytes.saturating_sub(TRUNCATION_MARK.len());
-                    while !text.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    cuts.push("whole prompt truncated".to_string());
-                    return Ok(RenderedPrompt {
-                        text: format!("{}{TRUNCATION_MARK}", &text[..end]),
-                        cuts,
-                    });
-                }
+            if shown_code > 0 {
+                shown_code -= 1;
+            } else if shown_details > 0 {
+                shown_details -= 1;
+            } else if attribution.len() > ATTRIBUTION_KEEP {
+                let before = attribution.lines().count();
+                attribution = keep_lines(&attribution, attribution.len().saturating_sub(excess + 200).max(ATTRIBUTION_KEEP));
+                let after = attribution.lines().count();
+                cuts.retain(|c| !c.starts_with("the last"));
+                cuts.push(format!("the last {} lines of the attribution record", before - after));
+            } else if memory_lines.lines().count() > 3 {
+                // The oldest trial lines go (the header line stays).
+                let lines: Vec<&str> = memory_lines.lines().collect();
+                let drop = (excess / 80).clamp(1, lines.len() - 3);
+                let kept: Vec<&str> = lines[..2].iter().chain(&lines[2 + drop..]).copied().collect();
+                memory_lines = kept.join("\n") + "\n";
+                cuts.push(format!("the {drop} oldest trial lines"));
+            } else {
+                // Only the fixed parts are left: send them whole, over the budget, rather
+                // than cut the instructions.
+                cuts.push("nothing else could be left out: the prompt is over its budget".into());
+                return Ok(RenderedPrompt { text, cuts });
             }
         }
     }
@@ -215,11 +258,27 @@ impl Templates {
 pub const REPAIR_DETAILS_BUDGET: usize = 4_000;
 
 const TRUNCATION_MARK: &str = "\n[… cut to fit the prompt budget]\n";
+/// The attribution record is never shortened below this many bytes.
+const ATTRIBUTION_KEEP: usize = 1_500;
+
+/// The first lines of `text` that fit in `max` bytes.
+fn keep_lines(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if out.len() + line.len() + 1 > max {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
 
 pub struct SystemInput {
     pub location_task: bool,
     pub scope_rules: String,
-    pub noise_floor: f64,
+    /// The run's acceptance rule in words.
+    pub rule: String,
 }
 
 /// How the agent is asked to return its change.
@@ -235,16 +294,26 @@ pub struct RoundInput {
     pub benchmark: String,
     pub task: String,
     pub parent_commit: String,
+    /// The parent's Score as the attribution record gives it (evolution part, public seeds).
     pub parent_score: f64,
-    pub noise_floor: f64,
-    pub best_score: f64,
-    pub best_round: u32,
-    /// Compact text of the attribution record.
+    /// The best generator so far, in words (`0.8812, accepted in round 7`).
+    pub best: String,
+    /// The acceptance rule in words.
+    pub rule: String,
+    /// Compact text of the attribution record (kept whole when it fits).
     pub attribution: String,
-    /// Compact text of the evolution memory.
-    pub memory: String,
-    /// Editable files (path, content), most important first: cut from the end.
+    /// Every trial in one line each: never cut (when even these do not fit, the oldest
+    /// lines go first, and the prompt says how many).
+    pub memory_lines: String,
+    /// The lessons in full, most relevant first: whole entries are left out from the end.
+    pub memory_details: Vec<String>,
+    /// Every editable file's path, always listed.
+    pub files: Vec<String>,
+    /// Files shown in full (path, content), most important first: whole files are left out
+    /// from the end, never cut inside.
     pub code: Vec<(String, String)>,
+    /// How the agent can preview a change (empty when it cannot).
+    pub preview: String,
     pub mode: ReturnMode,
 }
 
@@ -260,36 +329,6 @@ pub struct RepairInput {
 pub struct RenderedPrompt {
     pub text: String,
     pub cuts: Vec<String>,
-}
-
-struct Sections {
-    attribution: String,
-    memory: String,
-    code: String,
-}
-
-impl Sections {
-    /// Shrinks one section by at least `excess` bytes (memory first, then code, then the
-    /// attribution record, each kept to at least a stub). Returns what was cut.
-    fn cut(&mut self, excess: usize) -> Option<String> {
-        const KEEP: usize = 400;
-        for (name, section) in [
-            ("memory", &mut self.memory),
-            ("code", &mut self.code),
-            ("attribution", &mut self.attribution),
-        ] {
-            if section.len() > KEEP + TRUNCATION_MARK.len() {
-                let target = section
-                    .len()
-                    .saturating_sub(excess + TRUNCATION_MARK.len())
-                    .max(KEEP);
-                let before = section.len();
-                *section = truncate(section, target);
-                return Some(format!("{name}: {before} → {} bytes", section.len()));
-            }
-        }
-        None
-    }
 }
 
 fn render_code(files: &[(String, String)]) -> String {
@@ -340,101 +379,4 @@ fn fill(template: &str, text: &str, values: &[(&str, String)]) -> Result<String,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn round_input(code_bytes: usize) -> RoundInput {
-        RoundInput {
-            round: 3,
-            benchmark: "atus-2014".into(),
-            task: "activity".into(),
-            parent_commit: "abc123".into(),
-            parent_score: 1.2345,
-            noise_floor: 0.004,
-            best_score: 1.2,
-            best_round: 2,
-            attribution: "top: pair_jsd 0.1\n".repeat(20),
-            memory: "round 1 rejected: raised K\n".repeat(200),
-            code: vec![(
-                "heuristics/src/params.rs".into(),
-                "x\n".repeat(code_bytes / 2),
-            )],
-            mode: ReturnMode::Diff,
-        }
-    }
-
-    #[test]
-    fn fills_every_placeholder_of_the_builtin_templates() {
-        let t = Templates::builtin();
-        let p = t.round(&round_input(100), 1_000_000).unwrap();
-        assert!(!p.text.contains("{{"), "unfilled placeholder in {}", p.text);
-        assert!(p.text.contains("Round 3 on benchmark atus-2014"));
-        assert!(p.text.contains("1.2345"));
-        assert!(p.cuts.is_empty());
-        let s = t
-            .system(&SystemInput {
-                location_task: true,
-                scope_rules: "- only heuristics/src".into(),
-                noise_floor: 0.01,
-            })
-            .unwrap();
-        assert!(s.contains("home zone") && s.contains("0.0100") && !s.contains("{{"));
-    }
-
-    #[test]
-    fn stays_within_budget_cutting_memory_first() {
-        let t = Templates::builtin();
-        let full = t.round(&round_input(4000), 1_000_000).unwrap().text.len();
-        let budget = full - 3000;
-        let p = t.round(&round_input(4000), budget).unwrap();
-        assert!(p.text.len() <= budget, "{} > {budget}", p.text.len());
-        assert!(p.cuts[0].starts_with("memory"), "{:?}", p.cuts);
-        assert!(p.text.contains("cut to fit"));
-        // The code survived whole because cutting memory was enough.
-        assert!(p.text.contains(&"x\n".repeat(2000)));
-        // A tiny budget is still respected.
-        let tiny = t.round(&round_input(4000), 1500).unwrap();
-        assert!(tiny.text.len() <= 1500);
-    }
-
-    #[test]
-    fn unfilled_placeholder_is_an_error() {
-        let err = fill("t", "a {{b}} c", &[]).unwrap_err();
-        assert_eq!(
-            err,
-            PromptError::UnfilledPlaceholder {
-                template: "t".into(),
-                placeholder: "b".into()
-            }
-        );
-        assert_eq!(
-            fill("t", "a {{ b }} c", &[("b", "X".into())]).unwrap(),
-            "a X c"
-        );
-    }
-
-    #[test]
-    fn repair_prompt_carries_trimmed_details() {
-        let t = Templates::builtin();
-        let r = t
-            .repair(&RepairInput {
-                kind: "compile error".into(),
-                details: "error[E0308]: mismatched types\n".repeat(1000),
-                attempt: 1,
-                max_attempts: 3,
-            })
-            .unwrap();
-        assert!(r.contains("compile error") && r.contains("attempt 1 of 3"));
-        assert!(r.len() < REPAIR_DETAILS_BUDGET + 1000);
-    }
-
-    #[test]
-    fn templates_from_a_folder_must_be_complete() {
-        let dir = std::env::temp_dir().join(format!("prompts-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("system.txt"), "x").unwrap();
-        let err = Templates::from_dir(&dir).unwrap_err();
-        assert!(matches!(err, PromptError::MissingTemplate { ref name, .. } if name == "round"));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+mod tests;

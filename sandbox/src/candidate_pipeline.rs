@@ -521,7 +521,7 @@ impl Sandbox {
         let out = wt.scratch.join(format!("diaries-{}-{k}.csv", req.seed));
         let _ = crate::fs_safety::remove_tree(&out);
         let mut args = vec!["--bench".to_string(), req.bench.display().to_string()];
-        let mut ro = vec![req.bench.clone()];
+        let ro = vec![req.bench.clone()];
         // Resolve symlinked entries of the loop view so they are visible inside.
         if let Ok(entries) = fs::read_dir(&req.bench) {
             for e in entries.flatten() {
@@ -536,8 +536,15 @@ impl Sandbox {
         match &req.persons {
             RolloutPersons::Split(s) => args.extend(["--split".into(), s.clone()]),
             RolloutPersons::PersonsFile(p) => {
-                args.extend(["--persons".into(), p.display().to_string()]);
-                ro.push(p.clone());
+                // A copy in the candidate's scratch folder: nothing beside the file (the real
+                // diaries of its split, say) comes into view, and no file mount is needed.
+                let copy = wt.scratch.join("rollout-persons.csv");
+                fs::copy(p, &copy).map_err(SandboxError::io(format!(
+                    "copying the persons file {} for the rollout",
+                    p.display()
+                )))?;
+                crate::fs_safety::chown_tree(&copy, self.isolation.uid())?;
+                args.extend(["--persons".into(), copy.display().to_string()]);
             }
         }
         args.extend([
@@ -601,49 +608,79 @@ impl Sandbox {
                 second,
             }));
         }
-        let persons = first
+        Ok(self
+            .checked_output(req, first, t1.min(t2))
+            .map(|v| (v, t1 + t2)))
+    }
+
+    /// Rolls out once, for a generator whose determinism was already checked (the run's
+    /// further seeds of a verified candidate, or an accepted generator): the output's person
+    /// count and latency are still checked.
+    pub fn rollout_once_checked(
+        &self,
+        run: &RunRepo,
+        wt: &Worktree,
+        req: &RolloutRequest,
+    ) -> Result<Result<(Verified, Duration), Rejection>, SandboxError> {
+        let (diaries, time) = match self.rollout_once(run, wt, req, 1)? {
+            Ok(x) => x,
+            Err(r) => return Ok(Err(r)),
+        };
+        Ok(self.checked_output(req, diaries, time).map(|v| (v, time)))
+    }
+
+    /// Checks a rollout's output: rows for every person, and within the latency budget.
+    fn checked_output(
+        &self,
+        req: &RolloutRequest,
+        diaries: Vec<u8>,
+        best: Duration,
+    ) -> Result<Verified, Rejection> {
+        let persons = diaries
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .count()
             .saturating_sub(1);
         if persons == 0 {
-            return Ok(Err(Rejection::BadRolloutOutput {
+            return Err(Rejection::BadRolloutOutput {
                 reason: "the diaries file has no rows".into(),
-            }));
+            });
         }
-        if let RolloutPersons::Split(split) = &req.persons {
-            let expected = fs::read(req.bench.join(split).join("persons.csv"))
-                .map(|b| {
-                    b.split(|&c| c == b'\n')
-                        .filter(|l| !l.is_empty())
-                        .count()
-                        .saturating_sub(1)
-                })
-                .unwrap_or(persons);
-            if expected != persons {
-                return Ok(Err(Rejection::BadRolloutOutput {
-                    reason: format!("{persons} diaries for {expected} persons in split `{split}`"),
-                }));
-            }
+        let persons_file = match &req.persons {
+            RolloutPersons::Split(split) => req.bench.join(split).join("persons.csv"),
+            RolloutPersons::PersonsFile(path) => path.clone(),
+        };
+        let expected = fs::read(&persons_file)
+            .map(|b| {
+                b.split(|&c| c == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .count()
+                    .saturating_sub(1)
+            })
+            .unwrap_or(persons);
+        if expected != persons {
+            return Err(Rejection::BadRolloutOutput {
+                reason: format!(
+                    "{persons} diaries for {expected} persons in {}",
+                    persons_file.display()
+                ),
+            });
         }
         let limits = &self.config.limits;
-        let best = t1.min(t2).as_micros() as u64;
-        let us_per_person =
-            best.saturating_sub(limits.rollout_startup_allowance_us) / persons as u64;
+        let us_per_person = (best.as_micros() as u64)
+            .saturating_sub(limits.rollout_startup_allowance_us)
+            / persons as u64;
         if us_per_person > limits.us_per_person_budget {
-            return Ok(Err(Rejection::TooSlow {
+            return Err(Rejection::TooSlow {
                 us_per_person,
                 budget: limits.us_per_person_budget,
-            }));
+            });
         }
-        Ok(Ok((
-            Verified {
-                diaries: first,
-                persons,
-                us_per_person,
-            },
-            t1 + t2,
-        )))
+        Ok(Verified {
+            diaries,
+            persons,
+            us_per_person,
+        })
     }
 
     /// The whole pipeline for one candidate whose worktree exists (see

@@ -15,6 +15,8 @@ pub const EDITABLE_CRATE: &str = "heuristics/";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChangeSet {
     pub files: BTreeMap<String, Option<String>>,
+    /// What the applier did beyond applying the diff as written (hunks recounted).
+    pub notes: Vec<String>,
 }
 
 /// Checks that `path` (repository-relative, `/`-separated) is inside the editable scope.

@@ -91,8 +91,11 @@ fn check_mode(mode: &str, path: &str, line: usize) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn parse(diff: &str) -> Result<Vec<FilePatch>, Rejection> {
-    let lines: Vec<&str> = diff.split('\n').collect();
+/// The file patches of `diff`, and notes on what was recounted.
+fn parse(diff: &str) -> Result<(Vec<FilePatch>, Vec<String>), Rejection> {
+    let mut notes = Vec::new();
+    let normalized = diff.replace("\r\n", "\n");
+    let lines: Vec<&str> = normalized.split('\n').collect();
     let mut patches: Vec<FilePatch> = Vec::new();
     let mut i = 0;
     // Path named by the current `diff --git` header, for mode/binary errors.
@@ -194,31 +197,39 @@ fn parse(diff: &str) -> Result<Vec<FilePatch>, Rejection> {
                 old_no_newline: false,
                 new_no_newline: false,
             };
-            let (mut old_seen, mut new_seen) = (0usize, 0usize);
+            // The body runs to the next hunk or file header (or the first line that cannot be
+            // part of a hunk); its counts, not the header's, say how long it is.
             i += 1;
-            while old_seen < old_count
-                || new_seen < new_count
-                || lines.get(i).is_some_and(|l| l.starts_with('\\'))
+            let body_start = i;
+            let mut body_end = i;
+            while body_end < lines.len() && is_body_line(&lines, body_end) {
+                body_end += 1;
+            }
+            // Blank lines at the end are separators, unless the header counts them.
+            let mut trimmed_end = body_end;
+            while trimmed_end > body_start && lines[trimmed_end - 1].is_empty() {
+                trimmed_end -= 1;
+            }
+            let (old_body, new_body) = body_counts(&lines[body_start..trimmed_end]);
+            let blanks = body_end - trimmed_end;
+            let end = if (old_body, new_body) != (old_count, new_count)
+                && (1..=blanks).any(|b| (old_body + b, new_body + b) == (old_count, new_count))
             {
-                let Some(&body) = lines.get(i) else {
-                    return Err(malformed(i, format!("hunk `{line}` ends early: {old_seen} of {old_count} old and {new_seen} of {new_count} new lines")));
-                };
+                trimmed_end + (old_count - old_body)
+            } else {
+                trimmed_end
+            };
+            for (k, &body) in lines[body_start..end].iter().enumerate() {
                 if let Some(rest) = body.strip_prefix(' ') {
                     hunk.lines.push(HunkLine::Context(rest.to_string()));
-                    old_seen += 1;
-                    new_seen += 1;
-                } else if body.is_empty() && i + 1 < lines.len() {
+                } else if body.is_empty() {
                     // Some tools strip the space of an empty context line.
                     hunk.lines.push(HunkLine::Context(String::new()));
-                    old_seen += 1;
-                    new_seen += 1;
                 } else if let Some(rest) = body.strip_prefix('-') {
                     hunk.lines.push(HunkLine::Remove(rest.to_string()));
-                    old_seen += 1;
                 } else if let Some(rest) = body.strip_prefix('+') {
                     hunk.lines.push(HunkLine::Add(rest.to_string()));
-                    new_seen += 1;
-                } else if body.starts_with('\\') {
+                } else {
                     match hunk.lines.last() {
                         Some(HunkLine::Context(_)) => {
                             hunk.old_no_newline = true;
@@ -227,34 +238,28 @@ fn parse(diff: &str) -> Result<Vec<FilePatch>, Rejection> {
                         Some(HunkLine::Remove(_)) => hunk.old_no_newline = true,
                         Some(HunkLine::Add(_)) => hunk.new_no_newline = true,
                         None => {
-                            return Err(malformed(i + 1, "`\\ No newline` before any hunk line"))
+                            return Err(malformed(
+                                body_start + k + 1,
+                                "`\\ No newline` before any hunk line",
+                            ))
                         }
                     }
-                } else {
-                    return Err(malformed(
-                        i + 1,
-                        format!("unexpected line in hunk `{line}`: `{}`", truncate(body, 80)),
-                    ));
-                }
-                if old_seen > old_count || new_seen > new_count {
-                    return Err(malformed(
-                        i + 1,
-                        format!("hunk `{line}` has more lines than its header says"),
-                    ));
-                }
-                i += 1;
-            }
-            if let Some(&next) = lines.get(i) {
-                let stray = next.starts_with(' ')
-                    || (next.starts_with('+') && !next.starts_with("+++ "))
-                    || (next.starts_with('-') && !next.starts_with("--- "));
-                if stray {
-                    return Err(malformed(
-                        i + 1,
-                        format!("hunk `{line}` has more lines than its header says"),
-                    ));
                 }
             }
+            let (old_seen, new_seen) = body_counts(&lines[body_start..end]);
+            if old_seen == 0 && new_seen == 0 {
+                return Err(malformed(n, format!("hunk `{line}` has no lines")));
+            }
+            if (old_seen, new_seen) != (old_count, new_count) {
+                notes.push(format!(
+                    "hunk `{line}` recounted: its header says {old_count} old and {new_count} new \
+                     lines, its body (diff lines {}–{}) has {old_seen} old and {new_seen} new; \
+                     the whole body was applied",
+                    body_start + 1,
+                    end
+                ));
+            }
+            i = end;
             patch.hunks.push(hunk);
             continue;
         }
@@ -271,7 +276,40 @@ fn parse(diff: &str) -> Result<Vec<FilePatch>, Rejection> {
     if patches.is_empty() {
         return Err(malformed(1, "no `---`/`+++` file header found"));
     }
-    Ok(patches)
+    Ok((patches, notes))
+}
+
+/// Whether diff line `i` can belong to a hunk body: context, removed, added, a `\` marker or
+/// an empty line (a context line whose space was stripped) — and is not the start of the
+/// next hunk or file.
+fn is_body_line(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
+    if line.starts_with("@@ ") || line.starts_with("diff --git ") {
+        return false;
+    }
+    if line.starts_with("--- ") && lines.get(i + 1).is_some_and(|l| l.starts_with("+++ ")) {
+        return false;
+    }
+    line.is_empty()
+        || line.starts_with(' ')
+        || line.starts_with('-')
+        || line.starts_with('+')
+        || line.starts_with('\\')
+}
+
+/// Old-side and new-side line counts of a hunk body.
+fn body_counts(body: &[&str]) -> (usize, usize) {
+    body.iter().fold((0, 0), |(old, new), l| {
+        if l.is_empty() || l.starts_with(' ') {
+            (old + 1, new + 1)
+        } else if l.starts_with('-') {
+            (old + 1, new)
+        } else if l.starts_with('+') {
+            (old, new + 1)
+        } else {
+            (old, new)
+        }
+    })
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -492,7 +530,7 @@ pub fn apply(
             limit: limits.max_diff_bytes as u64,
         });
     }
-    let patches = parse(diff)?;
+    let (patches, notes) = parse(diff)?;
     if patches.len() > limits.max_files {
         return Err(Rejection::TooLarge {
             what: format!("the number of changed files ({})", patches.len()),
@@ -506,7 +544,10 @@ pub fn apply(
             check_path(path)?;
         }
     }
-    let mut change = ChangeSet::default();
+    let mut change = ChangeSet {
+        notes,
+        ..ChangeSet::default()
+    };
     for patch in &patches {
         let path = patch
             .new_path
@@ -546,14 +587,71 @@ mod tests {
     #[test]
     fn applies_git_style_diff() {
         let diff = "diff --git a/heuristics/src/lib.rs b/heuristics/src/lib.rs\nindex 1..2 100644\n--- a/heuristics/src/lib.rs\n+++ b/heuristics/src/lib.rs\n@@ -2,2 +2,3 @@\n fn b() {}\n-fn c() {}\n+fn c() { 1; }\n+fn e() {}\n fn d() {}\n";
-        // Context of 2 old lines stated, but the hunk has 3 old lines: malformed.
-        assert!(matches!(run(diff), Err(Rejection::MalformedDiff { .. })));
+        // The header says 2 old lines but the body has 3: recounted as a whole, with a note.
+        let expected = Some("fn a() {}\nfn b() {}\nfn c() { 1; }\nfn e() {}\nfn d() {}\n");
+        let recounted = run(diff).unwrap();
+        assert_eq!(recounted.files["heuristics/src/lib.rs"].as_deref(), expected);
+        assert_eq!(recounted.notes.len(), 1);
+        assert!(recounted.notes[0].contains("recounted"), "{:?}", recounted.notes);
         let diff = diff.replace("@@ -2,2 +2,3 @@", "@@ -2,3 +2,4 @@");
         let change = run(&diff).unwrap();
+        assert_eq!(change.files["heuristics/src/lib.rs"].as_deref(), expected);
+        assert!(change.notes.is_empty());
+    }
+
+    const PARAMS: &str = "pub const A: usize = 10;\npub const B: f64 = 4.0;\n\n/// doc\npub const C: f64 = 1.0;\npub const D: f64 = 2.0;\n";
+
+    fn run_params(diff: &str) -> Result<ChangeSet, Rejection> {
+        apply(diff, &ChangeLimits::default(), |p| match p {
+            "heuristics/src/params.rs" => Some(PARAMS.to_string()),
+            "heuristics/src/lib.rs" => Some(LIB.to_string()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn an_undercounted_hunk_with_a_stripped_blank_context_line_applies_whole() {
+        // The header counts only the first change, and the blank context line after it lost
+        // its leading space: every change of the body is applied, never just the first.
+        let diff = "--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@ -1,2 +1,2 @@\n-pub const A: usize = 10;\n+pub const A: usize = 20;\n pub const B: f64 = 4.0;\n\n /// doc\n-pub const C: f64 = 1.0;\n+pub const C: f64 = 6.0;\n pub const D: f64 = 2.0;\n";
+        let change = run_params(diff).unwrap();
         assert_eq!(
-            change.files["heuristics/src/lib.rs"].as_deref(),
-            Some("fn a() {}\nfn b() {}\nfn c() { 1; }\nfn e() {}\nfn d() {}\n")
+            change.files["heuristics/src/params.rs"].as_deref(),
+            Some("pub const A: usize = 20;\npub const B: f64 = 4.0;\n\n/// doc\npub const C: f64 = 6.0;\npub const D: f64 = 2.0;\n")
         );
+        assert_eq!(change.notes.len(), 1, "{:?}", change.notes);
+    }
+
+    #[test]
+    fn an_overcounted_hunk_stops_at_the_next_file_and_blames_nothing_else() {
+        let diff = "--- a/heuristics/src/params.rs\n+++ b/heuristics/src/params.rs\n@@ -1,9 +1,9 @@\n-pub const A: usize = 10;\n+pub const A: usize = 11;\n pub const B: f64 = 4.0;\n--- a/heuristics/src/lib.rs\n+++ b/heuristics/src/lib.rs\n@@ -1,2 +1,2 @@\n-fn a() {}\n+fn aa() {}\n fn b() {}\n";
+        let change = run_params(diff).unwrap();
+        assert!(change.files["heuristics/src/params.rs"]
+            .as_deref()
+            .unwrap()
+            .starts_with("pub const A: usize = 11;\npub const B: f64 = 4.0;\n\n"));
+        assert!(change.files["heuristics/src/lib.rs"]
+            .as_deref()
+            .unwrap()
+            .starts_with("fn aa() {}\nfn b() {}\n"));
+        assert_eq!(change.notes.len(), 1);
+        // A hunk that still does not match is rejected for its own file.
+        let wrong = diff.replace("-fn a() {}", "-fn zz() {}");
+        match run_params(&wrong) {
+            Err(Rejection::DiffDoesNotApply { file, .. }) => assert_eq!(file, "heuristics/src/lib.rs"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn trailing_blank_separators_are_not_context_and_crlf_diffs_apply() {
+        let diff = "--- a/heuristics/src/lib.rs\r\n+++ b/heuristics/src/lib.rs\r\n@@ -1,1 +1,1 @@\r\n-fn a() {}\r\n+fn a2() {}\r\n\r\n\r\nThat is the change.\r\n";
+        let change = run(diff).unwrap();
+        assert!(change.files["heuristics/src/lib.rs"]
+            .as_deref()
+            .unwrap()
+            .starts_with("fn a2() {}\nfn b() {}"));
+        assert!(change.notes.is_empty(), "{:?}", change.notes);
     }
 
     #[test]

@@ -98,10 +98,18 @@ async fn context_ranks_deduplicates_and_renders_trials() {
         text.contains("Dead ends (tried repeatedly, never accepted):\n- night home (2 attempts)\n"),
         "{text}"
     );
-    // Each shown trial appears once; r2 (merged into r3) and r7 (not selected) do not.
+    // In the details each shown trial appears once; r2 (merged into r3) and r7 (not
+    // selected) do not.
+    let details = ctx.details_text();
     for r in ["r001", "r003", "r004", "r006", "r008"] {
-        assert_eq!(text.matches(r).count(), 1, "{r} in\n{text}");
+        assert_eq!(details.matches(r).count(), 1, "{r} in\n{details}");
     }
-    assert!(!text.contains("r002") && !text.contains("r005") && !text.contains("r007"));
+    assert!(!details.contains("r002") && !details.contains("r005") && !details.contains("r007"));
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    // Every trial has its line, whatever the details show.
+    let lines = ctx.lines_text();
+    for r in 1..=8 {
+        assert_eq!(lines.matches(&format!("- r{r:03} ")).count(), 1, "r{r} in\n{lines}");
+    }
+    assert_eq!(ctx.every_trial.len(), 8);
 }

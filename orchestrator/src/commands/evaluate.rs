@@ -51,7 +51,7 @@ fn evaluate_run(id: i64, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             &format!("evaluate --run {id} --split {}", split.name()),
         )?;
         let view = best.persons_view(split)?;
-        let seeds = best.settings.eval_seed_list();
+        let seeds = best.settings.evolution_seed_list();
         let mut rows = Vec::new();
         for (label, commit) in [
             ("initial generator", best.config.initial_commit.clone()),
@@ -73,7 +73,7 @@ fn evaluate_run(id: i64, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
                 write_atomic(&path, &bytes)?;
                 reports.push(scoring::score_file(&best.bench, &real, &path)?);
             }
-            let metrics = mean_metrics(&reports);
+            let metrics = mean_metrics(reports.iter().map(|r| &r.evaluation));
             best.memory
                 .record_final_evaluation(
                     id,

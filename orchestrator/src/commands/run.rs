@@ -28,7 +28,15 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
                 run.settings.rounds = run.settings.rounds.max(args.rounds);
                 run
             }
-            None => Run::create(settings, &args.bench.dir, &args.runs.dir).await?,
+            None => {
+                Run::create(
+                    settings,
+                    args.rule.decision_secret.clone(),
+                    &args.bench.dir,
+                    &args.runs.dir,
+                )
+                .await?
+            }
         };
         finish(drive(&mut run).await?, &run)
     })
@@ -101,7 +109,10 @@ async fn latest_interrupted(
     for summary in runs {
         if summary.config.benchmark != settings.benchmark
             || summary.config.agent != settings.agent.name()
-            || !matches!(summary.status, RunStatus::Active | RunStatus::Stopped)
+            || !matches!(
+                summary.status,
+                RunStatus::Active | RunStatus::Stopped | RunStatus::Failed
+            )
         {
             continue;
         }

@@ -1,11 +1,44 @@
-//! Rollouts and their evaluations, kept per (commit, seed) in `<run>/evaluations/`, so a
-//! generator is never rolled out twice for the same data, seed and evaluator.
+//! Rollouts and their evaluations, kept per (benchmark, commit, seed) in
+//! `<run>/evaluations/<benchmark>/<commit>/`, so a generator is never rolled out twice for the
+//! same data, seed and evaluator:
+//!
+//! - `seed-<s>.csv`: the diaries of every validation person (both parts);
+//! - `seed-<s>.json`: their evaluation on the evolution part, the selection part and the
+//!   whole validation split.
 
-use crate::evolution::decision::Scores;
-use crate::scoring::{self, EvaluationReport};
+use crate::evolution::validation_split::ValidationParts;
 use anyhow::Context;
-use mobility::{Benchmark, SplitData};
+use evaluator::Evaluation;
+use mobility::{Benchmark, Diary, DiaryTable, Person, SplitData};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// The three evaluations of one rollout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutEvaluation {
+    pub content_hash: String,
+    pub evolution: Evaluation,
+    pub selection: Evaluation,
+    pub all: Evaluation,
+}
+
+/// Which validation people an evaluation covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Evolution,
+    Selection,
+    All,
+}
+
+impl RolloutEvaluation {
+    pub fn part(&self, part: Part) -> &Evaluation {
+        match part {
+            Part::Evolution => &self.evolution,
+            Part::Selection => &self.selection,
+            Part::All => &self.all,
+        }
+    }
+}
 
 pub struct EvaluationStore {
     dir: PathBuf,
@@ -13,9 +46,9 @@ pub struct EvaluationStore {
 }
 
 impl EvaluationStore {
-    pub fn new(run_dir: &Path, content_hash: &str) -> EvaluationStore {
+    pub fn new(run_dir: &Path, benchmark: &str, content_hash: &str) -> EvaluationStore {
         EvaluationStore {
-            dir: run_dir.join("evaluations"),
+            dir: run_dir.join("evaluations").join(benchmark),
             content_hash: content_hash.to_string(),
         }
     }
@@ -24,26 +57,92 @@ impl EvaluationStore {
         self.dir.join(commit).join(format!("seed-{seed}.csv"))
     }
 
-    fn report_path(&self, commit: &str, seed: u64) -> PathBuf {
+    fn evaluation_path(&self, commit: &str, seed: u64) -> PathBuf {
         self.dir.join(commit).join(format!("seed-{seed}.json"))
     }
 
     /// The stored evaluation, if it was made on the same data by the same evaluator.
-    pub fn load(&self, commit: &str, seed: u64) -> Option<EvaluationReport> {
-        let text = std::fs::read_to_string(self.report_path(commit, seed)).ok()?;
-        let report: EvaluationReport = serde_json::from_str(&text).ok()?;
-        (report.content_hash == self.content_hash
-            && report.evaluation.evaluator_version == evaluator::EVALUATOR_VERSION
-            && self.diaries_path(commit, seed).is_file())
-        .then_some(report)
+    pub fn load(&self, commit: &str, seed: u64) -> Option<RolloutEvaluation> {
+        let text = std::fs::read_to_string(self.evaluation_path(commit, seed)).ok()?;
+        let e: RolloutEvaluation = serde_json::from_str(&text).ok()?;
+        (e.content_hash == self.content_hash
+            && e.all.evaluator_version == evaluator::EVALUATOR_VERSION)
+            .then_some(e)
+    }
+
+    /// Whether (commit, seed) has an evaluation and its diaries.
+    pub fn has_rollout(&self, commit: &str, seed: u64) -> bool {
+        self.load(commit, seed).is_some() && self.diaries_path(commit, seed).is_file()
+    }
+
+    /// Every seed `commit` has an evaluation for, ascending.
+    pub fn evaluated_seeds(&self, commit: &str) -> Vec<u64> {
+        let mut seeds: Vec<u64> = std::fs::read_dir(self.dir.join(commit))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        name.strip_prefix("seed-")?
+                            .strip_suffix(".json")?
+                            .parse()
+                            .ok()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        seeds.retain(|s| self.load(commit, *s).is_some());
+        seeds.sort_unstable();
+        seeds
     }
 
     /// Keeps a rollout's diaries for (commit, seed).
     pub fn save_diaries(&self, commit: &str, seed: u64, diaries: &[u8]) -> anyhow::Result<()> {
         let path = self.diaries_path(commit, seed);
-        let dir = path.parent().unwrap();
+        let dir = path.parent().expect("a file in a folder");
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         write_atomic(&path, diaries)
+    }
+
+    /// Evaluates the kept diaries of (commit, seed) on both parts and the whole split, and
+    /// keeps the evaluation. The diaries must be valid (see [`EvaluationStore::validity`]).
+    pub fn evaluate(
+        &self,
+        bench: &Benchmark,
+        val: &SplitData,
+        parts: &ValidationParts,
+        commit: &str,
+        seed: u64,
+    ) -> anyhow::Result<RolloutEvaluation> {
+        let generated = read_diaries(bench, val, &self.diaries_path(commit, seed))?;
+        let part = |idx: &[usize]| {
+            let persons: Vec<Person> = idx.iter().map(|&i| val.people()[i].clone()).collect();
+            let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i].clone()).collect();
+            let gen: Vec<Diary> = idx.iter().map(|&i| generated[i].clone()).collect();
+            evaluator::evaluate(bench, &persons, &real, &gen)
+        };
+        let evaluation = RolloutEvaluation {
+            content_hash: self.content_hash.clone(),
+            evolution: part(&parts.evolution),
+            selection: part(&parts.selection),
+            all: evaluator::evaluate(bench, val.people(), &val.diaries, &generated),
+        };
+        write_atomic(
+            &self.evaluation_path(commit, seed),
+            serde_json::to_string(&evaluation)?.as_bytes(),
+        )?;
+        Ok(evaluation)
+    }
+
+    /// The kept diaries of (commit, seed), aligned with `val`'s people.
+    pub fn diaries(
+        &self,
+        bench: &Benchmark,
+        val: &SplitData,
+        commit: &str,
+        seed: u64,
+    ) -> anyhow::Result<Vec<Diary>> {
+        read_diaries(bench, val, &self.diaries_path(commit, seed))
     }
 
     /// Deletes the kept diaries of `commit`, keeping its evaluations for the record. Called
@@ -66,22 +165,6 @@ impl EvaluationStore {
         Ok(())
     }
 
-    /// Scores the kept diaries of (commit, seed) against `val` and keeps the evaluation.
-    pub fn evaluate_saved(
-        &self,
-        bench: &Benchmark,
-        val: &SplitData,
-        commit: &str,
-        seed: u64,
-    ) -> anyhow::Result<EvaluationReport> {
-        let report = scoring::score_file(bench, val, &self.diaries_path(commit, seed))?;
-        write_atomic(
-            &self.report_path(commit, seed),
-            serde_json::to_string_pretty(&report)?.as_bytes(),
-        )?;
-        Ok(report)
-    }
-
     /// The validity checks of the kept diaries of (commit, seed).
     pub fn validity(
         &self,
@@ -93,11 +176,22 @@ impl EvaluationStore {
         let path = self.diaries_path(commit, seed);
         let mut zones = bench.zones.clone();
         let location = bench.task == mobility::Task::ActivityLocation;
-        match mobility::DiaryTable::read(&path, location.then_some(&mut zones)) {
+        match DiaryTable::read(&path, location.then_some(&mut zones)) {
             Ok(table) => evaluator::check_validity(bench, val.people(), &table),
             Err(e) => evaluator::ValidityReport::from_read_error(bench, val.people(), &e),
         }
     }
+}
+
+/// A diaries file aligned with `val`'s people (every person exactly once, any order).
+fn read_diaries(bench: &Benchmark, val: &SplitData, path: &Path) -> anyhow::Result<Vec<Diary>> {
+    let mut zones = bench.zones.clone();
+    let location = bench.task == mobility::Task::ActivityLocation;
+    let table = DiaryTable::read(path, location.then_some(&mut zones))?;
+    let ids: Vec<&str> = val.people().iter().map(|p| p.id.as_str()).collect();
+    table
+        .aligned_to(&ids)
+        .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves half a file.
@@ -108,24 +202,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Mean scores over several seeds' evaluations.
-pub fn mean_scores(reports: &[EvaluationReport]) -> Scores {
-    let n = reports.len().max(1) as f64;
-    let sum = |f: &dyn Fn(&EvaluationReport) -> f64| reports.iter().map(f).sum::<f64>() / n;
-    Scores {
-        score: sum(&|r| r.evaluation.score),
-        individual: sum(&|r| r.evaluation.individual),
-        distribution: sum(&|r| r.evaluation.distribution),
-        behavior: sum(&|r| r.evaluation.behavior),
-    }
-}
-
-/// Mean metrics over seeds, in the memory's format.
-pub fn mean_metrics(reports: &[EvaluationReport]) -> memory::Metrics {
-    let n = reports.len().max(1) as f64;
+/// Mean metrics over several evaluations, in the memory's format.
+pub fn mean_metrics<'a>(evaluations: impl IntoIterator<Item = &'a Evaluation>) -> memory::Metrics {
+    let evaluations: Vec<&Evaluation> = evaluations.into_iter().collect();
+    let n = evaluations.len().max(1) as f64;
     let mut metrics = memory::Metrics::default();
-    for r in reports {
-        let e = &r.evaluation;
+    for e in evaluations {
         metrics.score += e.score / n;
         for (group, value) in [
             ("individual", e.individual),

@@ -3,15 +3,15 @@
 //! its rounds until the target is reached, the budget is spent, or the user interrupts.
 
 use crate::evolution::agent_factory;
-use crate::evolution::evaluations::EvaluationStore;
+use crate::evolution::bench_context::BenchContext;
 use crate::evolution::round;
 use crate::evolution::settings::RunSettings;
-use crate::paths;
+use crate::evolution::validation_split::make_view;
+use crate::evolution::workbench::PreviewContext;
 use crate::scoring;
 use agents::{Agent, Budget, BudgetLimits, SharedBudget};
 use anyhow::{bail, Context};
 use memory::{Budgets, Memory, RunConfig, RunLock, RunStatus};
-use mobility::{Benchmark, Split, SplitData};
 use sandbox::{RunRepo, Sandbox, SandboxConfig};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,13 +43,15 @@ pub struct Run {
     pub lock: Arc<RunLock>,
     pub repo: Arc<Mutex<RunRepo>>,
     pub sandbox: Arc<Sandbox>,
-    pub bench: Benchmark,
-    pub val: SplitData,
-    /// `MOBEVOLVE_BENCH` for candidate tests: every prepared benchmark, without `test/`.
+    /// The run's benchmark.
+    pub main: Arc<BenchContext>,
+    /// The guard benchmark, if the rule names one.
+    pub guard: Option<Arc<BenchContext>>,
+    /// The key of the run's secret seed stream.
+    pub secret: String,
+    /// `MOBEVOLVE_BENCH` for candidate tests: every prepared benchmark's train split and the
+    /// evolution part of its validation split; never `test/`, never the selection part.
     pub view_root: PathBuf,
-    /// The run's benchmark inside the view (what candidate rollouts read).
-    pub view: PathBuf,
-    pub store: EvaluationStore,
     pub templates: prompts::Templates,
     pub agent: Box<dyn Agent>,
     pub budget: Option<SharedBudget>,
@@ -65,44 +67,55 @@ pub enum DriveEnd {
 }
 
 impl Run {
-    /// Starts a new run: snapshot, configuration, view of the benchmarks.
+    /// Starts a new run: snapshot, configuration, view of the benchmarks. `secret` keys the
+    /// run's decision seeds (fresh from the OS when `None`).
     pub async fn create(
         settings: RunSettings,
+        secret: Option<String>,
         bench_root: &Path,
         runs_root: &Path,
     ) -> anyhow::Result<Run> {
-        let bench = Benchmark::open(&paths::benchmark_dir(bench_root, &settings.benchmark)?)?;
-        let content_hash = scoring::content_hash(&bench)?;
-        scoring::verify_content(&bench).with_context(|| {
-            format!(
-                "the prepared benchmark {} does not match its manifest (content hash {}); \
-                 prepare it again",
-                settings.benchmark,
-                scoring::short_hash(&content_hash)
-            )
-        })?;
-        std::fs::create_dir_all(runs_root)
-            .with_context(|| format!("cannot create {}", runs_root.display()))?;
-        let memory = Memory::open(database_path(runs_root)).await?;
-        let staging = runs_root.join(format!(
+        let secret = match secret {
+            Some(s) => {
+                anyhow::ensure!(
+                    s.len() >= 16 && s.chars().all(|c| c.is_ascii_hexdigit()),
+                    "--decision-secret must be at least 16 hex digits"
+                );
+                s
+            }
+            None => crate::evolution::seeds::new_secret()?,
+        };
+        // Both benchmarks must be intact before anything is created.
+        let share = settings.rule.selection_share;
+        let staging_name = format!(
             ".new-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)?
                 .as_nanos()
-        ));
+        );
+        let staging = runs_root.join(&staging_name);
+        let main = BenchContext::open(bench_root, &settings.benchmark, &staging, share)?;
+        if let Some(guard) = &settings.rule.guard {
+            BenchContext::open(bench_root, guard, &staging, share)?;
+        }
+        std::fs::create_dir_all(runs_root)
+            .with_context(|| format!("cannot create {}", runs_root.display()))?;
+        let memory = Memory::open(database_path(runs_root)).await?;
         let initial_commit = {
             let repo = RunRepo::init(&staging, &settings.workspace)?;
             repo.main_head()?
         };
+        make_view(bench_root, &staging.join("bench-view"), share)?;
         let config = RunConfig {
             benchmark: settings.benchmark.clone(),
-            benchmark_hash: content_hash.clone(),
+            benchmark_hash: main.content_hash.clone(),
             evaluator_version: evaluator::EVALUATOR_VERSION.to_string(),
             agent: settings.agent.name().to_string(),
             model: settings.agent.model(),
-            seeds: settings.noise_seed_list(),
+            seeds: settings.evolution_seed_list(),
             acceptance_rule: settings.rule_text(),
+            rule: serde_json::to_value(&settings.rule)?,
             budgets: Budgets {
                 max_rounds: Some(settings.rounds),
                 max_tokens: match &settings.agent {
@@ -121,7 +134,7 @@ impl Run {
             },
             initial_commit,
         };
-        let lock = memory.create_run(&config).await?;
+        let lock = memory.create_run(&config, &secret).await?;
         let dir = run_dir(runs_root, lock.run());
         std::fs::rename(&staging, &dir)
             .with_context(|| format!("moving {} to {}", staging.display(), dir.display()))?;
@@ -129,7 +142,6 @@ impl Run {
             &dir.join("settings.json"),
             serde_json::to_string_pretty(&settings)?.as_bytes(),
         )?;
-        make_view(bench_root, &dir.join("bench-view"))?;
         eprintln!(
             "run {} created: {} with the {} agent, {} rounds, folder {}",
             lock.run(),
@@ -138,7 +150,7 @@ impl Run {
             settings.rounds,
             dir.display()
         );
-        Run::assemble(memory, lock, settings, dir, bench, content_hash).await
+        Run::assemble(memory, lock, settings, dir, bench_root, secret).await
     }
 
     /// Reopens run `id` for driving (refused while another process drives it, or when the
@@ -153,6 +165,7 @@ impl Run {
         }
         let memory = Memory::open(&db).await?;
         let config = memory.run_config(id).await?;
+        let secret = memory.decision_secret(id).await?;
         let lock = memory.lock_run(id).await?;
         let dir = run_dir(runs_root, id);
         let settings_path = dir.join("settings.json");
@@ -161,7 +174,10 @@ impl Run {
                 .with_context(|| format!("run {id}: cannot read {}", settings_path.display()))?,
         )
         .with_context(|| format!("run {id}: {} is not valid", settings_path.display()))?;
-        let bench = Benchmark::open(&paths::benchmark_dir(bench_root, &config.benchmark)?)?;
+        let bench = mobility::Benchmark::open(&crate::paths::benchmark_dir(
+            bench_root,
+            &config.benchmark,
+        )?)?;
         let content_hash = scoring::content_hash(&bench)?;
         if content_hash != config.benchmark_hash {
             bail!(
@@ -196,9 +212,9 @@ impl Run {
             .join("manifest.json")
             .is_file()
         {
-            make_view(bench_root, &view_root)?;
+            make_view(bench_root, &view_root, settings.rule.selection_share)?;
         }
-        Run::assemble(memory, lock, settings, dir, bench, content_hash).await
+        Run::assemble(memory, lock, settings, dir, bench_root, secret).await
     }
 
     async fn assemble(
@@ -206,9 +222,15 @@ impl Run {
         lock: RunLock,
         settings: RunSettings,
         dir: PathBuf,
-        bench: Benchmark,
-        content_hash: String,
+        bench_root: &Path,
+        secret: String,
     ) -> anyhow::Result<Run> {
+        let share = settings.rule.selection_share;
+        let main = Arc::new(BenchContext::open(bench_root, &settings.benchmark, &dir, share)?);
+        let guard = match &settings.rule.guard {
+            Some(name) => Some(Arc::new(BenchContext::open(bench_root, name, &dir, share)?)),
+            None => None,
+        };
         let repo = RunRepo::open(&dir)?;
         let stale = repo.cleanup_stale_worktrees()?;
         if !stale.is_empty() {
@@ -224,7 +246,6 @@ impl Run {
             ..SandboxConfig::default()
         })?;
         tracing::info!("candidate isolation: {}", sandbox.isolation().describe());
-        let val = bench.read_split(Split::Val)?;
         let memory = Arc::new(memory);
         let lock = Arc::new(lock);
         let templates = match &settings.prompts_dir {
@@ -239,25 +260,33 @@ impl Run {
             (spent.cost_usd, spent.tokens_in + spent.tokens_out),
             templates.clone(),
         )?;
-        let view_root = dir.join("bench-view");
         Ok(Run {
             id: lock.run(),
-            view: view_root.join(&settings.benchmark),
-            view_root,
-            store: EvaluationStore::new(&dir, &content_hash),
+            view_root: dir.join("bench-view"),
+            main,
+            guard,
+            secret,
             settings,
             dir,
             memory,
             lock,
             repo: Arc::new(Mutex::new(repo)),
             sandbox: Arc::new(sandbox),
-            bench,
-            val,
             templates,
             agent,
             budget,
             interrupted: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// What an agent's preview of a change in round worktree compares against.
+    pub fn preview_context(&self, parent: &str) -> PreviewContext {
+        PreviewContext {
+            bench: self.main.clone(),
+            parent: parent.to_string(),
+            seeds: self.settings.evolution_seed_list(),
+            confidence: self.settings.rule.confidence,
+        }
     }
 
     /// Runs rounds until `settings.rounds` are finished; every phase is recorded before the
@@ -272,6 +301,18 @@ impl Run {
             }
         });
         let progress = crate::evolution::progress::Progress::new(self.settings.rounds);
+        // Refuse to start (or resume) with an agent that cannot work: an unreachable endpoint,
+        // a refused key, an unknown model, a missing command.
+        if let Err(e) = self.agent.preflight().await {
+            watcher.abort();
+            progress.finish();
+            bail!("the {} agent cannot work: {e}", self.agent.name());
+        }
+        if self.memory.run_summary(self.id).await?.status != RunStatus::Active {
+            self.memory
+                .set_run_status(&self.lock, RunStatus::Active, Some("resumed"))
+                .await?;
+        }
         let end = loop {
             let point = self.memory.resume_point(self.id).await?;
             if point.round > self.settings.rounds {
@@ -281,8 +322,30 @@ impl Run {
                 break DriveEnd::BudgetExhausted(why);
             }
             progress.round(point.round);
-            match round::run_round(self, point, &progress).await? {
-                round::RoundEnd::Done => {}
+            let ended = match round::run_round(self, point, &progress).await {
+                Ok(ended) => ended,
+                Err(e) => {
+                    watcher.abort();
+                    progress.finish();
+                    let reason = format!("{e:#}");
+                    // Recorded so `status` says why; `resume` continues from the failed phase.
+                    if let Err(db) = self
+                        .memory
+                        .set_run_status(&self.lock, RunStatus::Failed, Some(&reason))
+                        .await
+                    {
+                        tracing::warn!("could not record the run's failure: {db}");
+                    }
+                    return Err(e);
+                }
+            };
+            match ended {
+                round::RoundEnd::Done => {
+                    // The report is rewritten after every round.
+                    if let Err(e) = crate::evolution::run_report::write(self).await {
+                        progress.line(&format!("the run report could not be rewritten: {e:#}"));
+                    }
+                }
                 round::RoundEnd::Interrupted => break DriveEnd::Interrupted,
                 round::RoundEnd::BudgetExhausted(why) => break DriveEnd::BudgetExhausted(why),
             }
@@ -290,11 +353,16 @@ impl Run {
         // The watcher only sets a flag; it is not needed once driving ends.
         watcher.abort();
         progress.finish();
-        let status = match &end {
-            DriveEnd::Finished => RunStatus::Finished,
-            DriveEnd::Interrupted | DriveEnd::BudgetExhausted(_) => RunStatus::Stopped,
+        let (status, reason) = match &end {
+            DriveEnd::Finished => (RunStatus::Finished, None),
+            DriveEnd::Interrupted => (RunStatus::Stopped, Some("interrupted".to_string())),
+            DriveEnd::BudgetExhausted(why) => {
+                (RunStatus::Stopped, Some(format!("the LLM budget is spent: {why}")))
+            }
         };
-        self.memory.set_run_status(&self.lock, status).await?;
+        self.memory
+            .set_run_status(&self.lock, status, reason.as_deref())
+            .await?;
         Ok(end)
     }
 
@@ -323,40 +391,3 @@ pub fn shared_budget(limits: BudgetLimits, spent_usd: f64, spent_tokens: u64) ->
         .shared()
 }
 
-/// Copies every prepared benchmark's train and val splits (never test) into `view_root`,
-/// the only benchmark files candidate code can see.
-pub fn make_view(bench_root: &Path, view_root: &Path) -> anyhow::Result<()> {
-    let tmp = view_root.with_extension("tmp");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    for entry in std::fs::read_dir(bench_root)
-        .with_context(|| format!("reading {}", bench_root.display()))?
-    {
-        let entry = entry?;
-        let src = entry.path();
-        if !src.join("manifest.json").is_file() {
-            continue;
-        }
-        let dst = tmp.join(entry.file_name());
-        for split in [Split::Train, Split::Val] {
-            let from = src.join(split.name());
-            let to = dst.join(split.name());
-            std::fs::create_dir_all(&to)?;
-            for file in ["persons.csv", "diaries.csv"] {
-                std::fs::copy(from.join(file), to.join(file))
-                    .with_context(|| format!("copying {}", from.join(file).display()))?;
-            }
-        }
-        for file in ["manifest.json", "zones.csv"] {
-            if src.join(file).is_file() {
-                std::fs::copy(src.join(file), dst.join(file))?;
-            }
-        }
-    }
-    if view_root.exists() {
-        std::fs::remove_dir_all(view_root)?;
-    }
-    std::fs::rename(&tmp, view_root)?;
-    Ok(())
-}

@@ -2,6 +2,7 @@
 //! run's row in the database). A resumed run reads these, never the command line's.
 
 use crate::cli::{AgentKind, AgentMode, RunArgs};
+use crate::evolution::rule::AcceptanceRule;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -10,11 +11,13 @@ pub struct RunSettings {
     pub benchmark: String,
     /// Rounds to complete (a resume may extend it).
     pub rounds: u32,
-    /// First seed; the evaluation seeds are `seed..seed+eval_seeds`.
+    /// First public seed; the evolution seeds are `seed..seed + evolution_seeds`.
     pub seed: u64,
-    pub eval_seeds: u32,
-    pub noise_seeds: u32,
-    pub max_group_regression: Option<f64>,
+    /// Public seeds of the parent's attribution, the candidate's verification, the agents'
+    /// previews and the reports' validation Scores.
+    pub evolution_seeds: u32,
+    /// The acceptance rule (frozen).
+    pub rule: AcceptanceRule,
     pub agent: AgentSettings,
     pub prompt_budget: usize,
     pub prompts_dir: Option<PathBuf>,
@@ -101,15 +104,48 @@ impl RunSettings {
                 timeout_secs: args.agent_timeout,
             },
         };
-        anyhow::ensure!(args.eval_seeds >= 1, "--eval-seeds must be at least 1");
-        anyhow::ensure!(args.noise_seeds >= 2, "--noise-seeds must be at least 2");
+        let r = &args.rule;
+        anyhow::ensure!(args.evolution_seeds >= 1, "--evolution-seeds must be at least 1");
+        anyhow::ensure!(r.decision_seeds >= 1, "--decision-seeds must be at least 1");
+        anyhow::ensure!(r.confirmation_seeds >= 1, "--confirmation-seeds must be at least 1");
+        anyhow::ensure!(r.bootstrap_resamples >= 20, "--bootstrap-resamples must be at least 20");
+        anyhow::ensure!(
+            r.confidence > 0.5 && r.confidence < 1.0,
+            "--confidence must be between 0.5 and 1 (one-sided), not {}",
+            r.confidence
+        );
+        anyhow::ensure!(
+            r.selection_share > 0.0 && r.selection_share < 1.0,
+            "--selection-share must be strictly between 0 and 1, not {}",
+            r.selection_share
+        );
+        anyhow::ensure!(
+            r.min_effect >= 0.0 && r.non_inferiority_margin >= 0.0 && r.guard_margin >= 0.0,
+            "--min-effect, --non-inferiority-margin and --guard-margin must not be negative"
+        );
+        if let Some(guard) = &r.guard {
+            anyhow::ensure!(
+                *guard != args.benchmark,
+                "--guard {guard} is the run's own benchmark; name the other one"
+            );
+        }
         Ok(RunSettings {
             benchmark: args.benchmark.clone(),
             rounds: args.rounds,
             seed: args.seed,
-            eval_seeds: args.eval_seeds,
-            noise_seeds: args.noise_seeds.max(args.eval_seeds),
-            max_group_regression: args.max_group_regression,
+            evolution_seeds: args.evolution_seeds,
+            rule: AcceptanceRule {
+                confidence: r.confidence,
+                min_effect: r.min_effect,
+                non_inferiority_margin: r.non_inferiority_margin,
+                decision_seeds: r.decision_seeds,
+                confirmation_seeds: r.confirmation_seeds,
+                resamples: r.bootstrap_resamples,
+                selection_share: r.selection_share,
+                max_group_regression: r.max_group_regression,
+                guard: r.guard.clone(),
+                guard_margin: r.guard_margin,
+            },
             agent,
             prompt_budget: args.prompt_budget,
             prompts_dir: args.prompts.clone(),
@@ -120,29 +156,13 @@ impl RunSettings {
         })
     }
 
-    pub fn eval_seed_list(&self) -> Vec<u64> {
-        (0..self.eval_seeds as u64).map(|i| self.seed + i).collect()
-    }
-
-    pub fn noise_seed_list(&self) -> Vec<u64> {
-        (0..self.noise_seeds as u64)
-            .map(|i| self.seed + i)
-            .collect()
+    /// The public evolution seeds.
+    pub fn evolution_seed_list(&self) -> Vec<u64> {
+        crate::evolution::seeds::evolution_seeds(self.seed, self.evolution_seeds)
     }
 
     /// The acceptance rule in words (stored with the run).
     pub fn rule_text(&self) -> String {
-        let mut s = format!(
-            "accept iff every validity check passes and the mean validation Score over seeds {:?} \
-             beats the parent's by more than the noise floor (σ/√{} over {} seeds, measured on the \
-             initial generator in round 1)",
-            self.eval_seed_list(),
-            self.eval_seeds,
-            self.noise_seeds
-        );
-        if let Some(g) = self.max_group_regression {
-            s.push_str(&format!(", and no group score worsens by more than {g}"));
-        }
-        s
+        self.rule.describe()
     }
 }

@@ -5,11 +5,31 @@
 //! agent's requests include these results, and a resumed run must hash them the same way
 //! to replay its stored calls.
 
+use crate::evolution::bench_context::BenchContext;
+use crate::evolution::paired_test::{paired_estimate, BootstrapPlan, SeedPair, SelectionPeople};
+use crate::evolution::round::pooled_evaluation;
 use agents::{CheckOutcome, SearchHit, Workbench};
 use sandbox::{ChangeLimits, Rejection, RunRepo, Sandbox, Worktree};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// What a preview compares a change against: the parent's rollouts on the public evolution
+/// seeds, on the evolution part of the validation people (never the verdict's people or
+/// seeds).
+#[derive(Clone)]
+pub struct PreviewContext {
+    pub bench: Arc<BenchContext>,
+    pub parent: String,
+    pub seeds: Vec<u64>,
+    pub confidence: f64,
+}
+
+/// Bootstrap resamples of a preview's standard error (fewer than the verdict's: a preview
+/// is a guide).
+const PREVIEW_RESAMPLES: u32 = 100;
 
 /// Folders an agent may read (the generator, and the shared types it builds on).
 const READABLE_PREFIXES: [&str; 2] = ["heuristics/", "mobility/"];
@@ -24,6 +44,8 @@ pub struct WorktreeBench {
     /// Edits refused because they reach outside the editable scope, in order: if the agent
     /// ends up proposing nothing, the round records the refusal as its rejection.
     scope_refusals: Mutex<Vec<Rejection>>,
+    preview: Option<PreviewContext>,
+    previews: AtomicU32,
 }
 
 impl WorktreeBench {
@@ -31,6 +53,7 @@ impl WorktreeBench {
         repo: Arc<Mutex<RunRepo>>,
         sandbox: Arc<Sandbox>,
         worktree: Worktree,
+        preview: Option<PreviewContext>,
     ) -> WorktreeBench {
         let limits = sandbox.config().change.clone();
         WorktreeBench {
@@ -39,7 +62,14 @@ impl WorktreeBench {
             worktree,
             limits,
             scope_refusals: Mutex::new(Vec::new()),
+            preview,
+            previews: AtomicU32::new(0),
         }
+    }
+
+    /// How many previews the agent asked for.
+    pub fn previews(&self) -> u32 {
+        self.previews.load(Ordering::SeqCst)
     }
 
     /// The edits refused so far because they reach outside the editable scope.
@@ -271,6 +301,28 @@ impl Workbench for WorktreeBench {
         diff_files(&parent, &worktree_files(self.root()))
     }
 
+    async fn preview(&self) -> String {
+        let Some(ctx) = self.preview.clone() else {
+            return "Previews are not available in this run.".into();
+        };
+        self.previews.fetch_add(1, Ordering::SeqCst);
+        let repo = self.repo.clone();
+        let sandbox = self.sandbox.clone();
+        let worktree = self.worktree.clone();
+        let limits = self.limits.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let repo = repo
+                .lock()
+                .map_err(|_| "the run repository lock is poisoned".to_string())?;
+            preview_change(&repo, &sandbox, &worktree, &limits, &ctx)
+        })
+        .await;
+        match result {
+            Ok(Ok(text)) | Ok(Err(text)) => text,
+            Err(e) => format!("The preview could not run: {e}"),
+        }
+    }
+
     fn reset(&self) {
         let Ok(parent) = self.parent_files() else {
             return;
@@ -304,4 +356,136 @@ impl WorktreeBench {
             .map(|files| files.into_iter().collect())
             .map_err(|e| e.to_string())
     }
+}
+
+/// Builds the worktree as it is, rolls it out on the public evolution seeds and compares it,
+/// paired, with the parent on the evolution part. `Err` carries a sentence for the agent.
+fn preview_change(
+    repo: &RunRepo,
+    sandbox: &Sandbox,
+    worktree: &Worktree,
+    limits: &ChangeLimits,
+    ctx: &PreviewContext,
+) -> Result<String, String> {
+    match repo.collect_edits(worktree, limits) {
+        Ok(Ok(change)) if change.files.is_empty() => {
+            return Err("Nothing to preview: the worktree is the parent.".into())
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(rejection)) => return Err(format!("Not previewed: {rejection}")),
+        Err(e) => return Err(format!("The preview could not read the worktree: {e}")),
+    }
+    match sandbox.build(repo, worktree) {
+        Ok(Ok(_)) => {}
+        Ok(Err(Rejection::CompileError { trimmed })) => {
+            return Err(format!("Not previewed: the change does not compile:\n{trimmed}"))
+        }
+        Ok(Err(r)) => return Err(format!("Not previewed: {r}")),
+        Err(e) => return Err(format!("The preview could not build: {e}")),
+    }
+    let b = &ctx.bench;
+    let scratch = repo.run_dir().join("previews").join(&worktree.name);
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let pick = |all: Vec<mobility::Diary>| -> Vec<mobility::Diary> {
+        b.parts.evolution.iter().map(|&i| all[i].clone()).collect()
+    };
+    let mut pairs = Vec::new();
+    let mut candidate_evals = Vec::new();
+    let mut parent_evals = Vec::new();
+    let (persons, real) = b.part_people(&b.parts.evolution);
+    let persons_owned: Vec<mobility::Person> = persons.iter().map(|p| (*p).clone()).collect();
+    let real_owned: Vec<mobility::Diary> = real.iter().map(|d| (*d).clone()).collect();
+    for &seed in &ctx.seeds {
+        let request = crate::evolution::round::rollout_request(b, seed);
+        let (verified, _) = match sandbox.rollout_once_checked(repo, worktree, &request) {
+            Ok(Ok(x)) => x,
+            Ok(Err(r)) => return Err(format!("Not previewed: the rollout of seed {seed} failed: {r}")),
+            Err(e) => return Err(format!("The preview could not roll out: {e}")),
+        };
+        let path = scratch.join(format!("seed-{seed}.csv"));
+        std::fs::write(&path, &verified.diaries).map_err(|e| e.to_string())?;
+        let validity = {
+            let mut zones = b.bench.zones.clone();
+            let location = b.bench.task == mobility::Task::ActivityLocation;
+            match mobility::DiaryTable::read(&path, location.then_some(&mut zones)) {
+                Ok(table) => evaluator::check_validity(&b.bench, b.val.people(), &table),
+                Err(e) => evaluator::ValidityReport::from_read_error(&b.bench, b.val.people(), &e),
+            }
+        };
+        if !validity.is_valid() {
+            return Err(format!(
+                "Not previewed: the diaries of seed {seed} fail the validity checks: {}",
+                validity.to_text()
+            ));
+        }
+        let candidate = {
+            let mut zones = b.bench.zones.clone();
+            let location = b.bench.task == mobility::Task::ActivityLocation;
+            let table = mobility::DiaryTable::read(&path, location.then_some(&mut zones))
+                .map_err(|e| e.to_string())?;
+            let ids: Vec<&str> = b.val.people().iter().map(|p| p.id.as_str()).collect();
+            pick(table.aligned_to(&ids)?)
+        };
+        let parent = pick(
+            b.store
+                .diaries(&b.bench, &b.val, &ctx.parent, seed)
+                .map_err(|e| format!("The parent's rollout of seed {seed} is missing: {e}"))?,
+        );
+        candidate_evals.push(evaluator::evaluate(&b.bench, &persons_owned, &real_owned, &candidate));
+        parent_evals.push(evaluator::evaluate(&b.bench, &persons_owned, &real_owned, &parent));
+        pairs.push(SeedPair {
+            seed,
+            parent,
+            candidate,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let estimate = paired_estimate(
+        &SelectionPeople {
+            bench: &b.bench,
+            persons,
+            real,
+        },
+        &pairs,
+        BootstrapPlan {
+            resamples: PREVIEW_RESAMPLES,
+            confidence: ctx.confidence,
+            seed: 0x5eed,
+            threads: 2,
+        },
+    );
+    let p = pooled_evaluation(&parent_evals);
+    let c = pooled_evaluation(&candidate_evals);
+    let mut text = format!(
+        "Preview on the evolution part ({} people, {} households), public seeds {:?}:\n\
+         parent Score {:.4}, this change {:.4}: improvement {:+.4} ± {:.4} (standard error; \
+         households resampled), one-sided {:.0}% lower bound {:+.4}.\n\
+         The verdict uses other people and secret seeds; a change whose lower bound here is \
+         not above 0 is unlikely to pass.\n\nDiagnostics (parent → change, change − parent), \
+         biggest moves first:\n",
+        estimate.people,
+        estimate.households,
+        ctx.seeds,
+        estimate.parent_score,
+        estimate.candidate_score,
+        estimate.improvement,
+        estimate.standard_error,
+        ctx.confidence * 100.0,
+        estimate.lower_bound
+    );
+    let mut moves: Vec<(String, f64, f64)> = p
+        .diagnostics
+        .iter()
+        .zip(&c.diagnostics)
+        .map(|(a, b)| (a.name.clone(), a.value * a.weight, b.value * b.weight))
+        .collect();
+    moves.sort_by(|x, y| (y.2 - y.1).abs().total_cmp(&(x.2 - x.1).abs()));
+    for (name, before, after) in moves {
+        let _ = writeln!(
+            text,
+            "  {name:<36} {before:.4} → {after:.4} ({:+.4})",
+            after - before
+        );
+    }
+    Ok(text)
 }
