@@ -101,6 +101,11 @@ pub struct AttributionRecord {
     pub behavior: f64,
     /// Every diagnostic, biggest contribution first.
     pub ranked_diagnostics: Vec<Diagnostic>,
+    /// 24 rows × 5 activities (Home, Work, School, Others, Travel): the real share of
+    /// people in each activity at each hour (the generated share is this plus
+    /// `hourly_share_error`). Empty in records written before it was added.
+    #[serde(default)]
+    pub hourly_real_share: Vec<Vec<f64>>,
     /// 24 rows × 5 activities (Home, Work, School, Others, Travel): generated − real share.
     pub hourly_share_error: Vec<Vec<f64>>,
     /// The cells of largest |error|.
@@ -186,6 +191,9 @@ pub fn attribution(
         }
     }
     let share = |c: u64| if n == 0 { 0.0 } else { c as f64 / n as f64 };
+    let hourly_real_share: Vec<Vec<f64>> = (0..SLOTS)
+        .map(|h| (0..ACTS).map(|a| share(real_hourly[h][a])).collect())
+        .collect();
     let hourly_share_error: Vec<Vec<f64>> = (0..SLOTS)
         .map(|h| {
             (0..ACTS)
@@ -290,6 +298,7 @@ pub fn attribution(
         distribution: evaluation.distribution,
         behavior: evaluation.behavior,
         ranked_diagnostics: ranked,
+        hourly_real_share,
         hourly_share_error,
         biggest_share_errors: cells,
         activity_confusion: confusion,

@@ -767,6 +767,16 @@ mod attribution_record {
             for row in &a.hourly_share_error {
                 assert!(row.iter().sum::<f64>().abs() < 1e-9);
             }
+            // Real shares: every hour's sum to one, and match the real diaries' counts.
+            assert_eq!(a.hourly_real_share.len(), 24);
+            for (h, row) in a.hourly_real_share.iter().enumerate() {
+                assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                let home = real
+                    .iter()
+                    .filter(|d| d.activities[h] == Activity::Home)
+                    .count();
+                assert!((row[0] - home as f64 / 600.0).abs() < 1e-12);
+            }
             let total: u64 = a.activity_confusion.iter().flatten().sum();
             assert_eq!(total, 600 * 24);
             assert_eq!(a.segments.len(), 6);

@@ -133,7 +133,7 @@ impl Memory {
 }
 
 /// The read-only checks of an existing, non-empty file.
-async fn check_existing(path: &Path) -> Result<(), MemoryError> {
+pub(crate) async fn check_existing(path: &Path) -> Result<(), MemoryError> {
     let corrupt = |detail: String| MemoryError::Corrupt {
         path: path.to_path_buf(),
         detail,

@@ -37,6 +37,15 @@ pub enum MemoryError {
         /// The newest migration this build has.
         known: i64,
     },
+    /// A database opened read-only lacks migrations this build has (opening it read-write
+    /// once, with any `orchestrator` command, brings it up to date).
+    #[error("{path}: database written by an older mobevolve (migration {missing} is not applied); open it once with `orchestrator status` to bring it up to date")]
+    OlderSchema {
+        /// The database file.
+        path: PathBuf,
+        /// The first migration of this build the database lacks.
+        missing: i64,
+    },
     /// Applying the migrations failed (the transaction of the failing migration was rolled back).
     #[error("{path}: migrating the database failed: {source}")]
     Migrate {

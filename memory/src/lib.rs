@@ -4,6 +4,8 @@
 //! An evolution run is days of compute and LLM spend; this crate makes its record survive
 //! crashes, be queryable, and give the agent its memory.
 //!
+//! - [`Memory::open_read_only`] opens an existing database for readers in other processes
+//!   (the dashboard): nothing is migrated or written.
 //! - [`Memory::open`] checks an existing file read-only (corrupt files and databases from a
 //!   newer mobevolve are refused untouched), then opens it in WAL mode with foreign keys and
 //!   a busy timeout and applies the SQL migrations of `migrations/`.
@@ -36,6 +38,7 @@ mod llm_cache;
 mod outcome;
 mod phase;
 mod phase_log;
+mod read_only;
 mod records;
 mod runs;
 

@@ -9,6 +9,8 @@ mod crash;
 mod final_evaluations;
 #[path = "memory/opening.rs"]
 mod opening;
+#[path = "memory/read_only.rs"]
+mod read_only;
 #[path = "memory/rounds.rs"]
 mod rounds;
 #[path = "memory/support.rs"]

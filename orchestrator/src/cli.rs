@@ -45,6 +45,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Write a run's best generator out as a standalone crate.
     Export(ExportArgs),
+    /// Serve a read-only dashboard of the runs (live while they are driven).
+    Serve(ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -409,6 +411,19 @@ pub struct ReportArgs {
     pub runs: RunsDirArg,
     #[command(flatten)]
     pub bench: BenchDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but loopback (127.0.0.1, ::1) requires --token.
+    #[arg(long, default_value = "127.0.0.1:8484")]
+    pub addr: std::net::SocketAddr,
+    /// Bearer token every request must carry (at least 16 characters); browsers log in once
+    /// at /login?token=<token>.
+    #[arg(long, env = "MOBEVOLVE_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub runs: RunsDirArg,
 }
 
 #[derive(Args, Debug)]

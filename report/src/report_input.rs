@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 
 use memory::{
-    FinalEvaluation, Memory, Metrics, Phase, PhaseState, RoundRecord, RunConfig, RunSummary,
-    Totals, TrajectoryPoint, VerificationRecord,
+    FinalEvaluation, Memory, Metrics, Phase, PhaseState, RoundOutcome, RoundRecord, RunConfig,
+    RunSummary, Totals, TrajectoryPoint, VerificationRecord,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::text_format::diff_stat;
+use crate::text_format::{collapse_whitespace, diff_stat};
 use crate::ReportError;
 
 /// The run a report is about.
@@ -30,6 +30,8 @@ pub struct RunInfo {
     pub model: String,
     /// `active`, `finished`, `failed` or `stopped`.
     pub status: String,
+    /// Why it has that status, when recorded.
+    pub status_reason: Option<String>,
     /// Creation time (ms since the epoch).
     pub created_at: i64,
     /// Last write (ms since the epoch).
@@ -51,6 +53,7 @@ impl RunInfo {
             agent: summary.config.agent.clone(),
             model: summary.config.model.clone(),
             status: summary.status.name().to_string(),
+            status_reason: summary.status_reason.clone(),
             created_at: summary.created_at,
             updated_at: summary.updated_at,
             initial_commit: summary.config.initial_commit.clone(),
@@ -70,6 +73,68 @@ pub enum AgentSource {
     RunConfig,
 }
 
+/// One round of the round table: who proposed what, what happened and why, what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundRow {
+    /// The round.
+    pub round: u32,
+    /// The agent that proposed the change.
+    pub agent: String,
+    /// Where `agent` was read from.
+    pub agent_source: AgentSource,
+    /// The applied change in one line (files, lines, changed constants), or the proposed
+    /// intervention when nothing was applied yet.
+    pub change: String,
+    /// The agent's one-line intervention.
+    pub intervention: String,
+    /// Whether the applied change altered constants (`change` names them).
+    pub constants_changed: bool,
+    /// The failure mode the proposal targeted.
+    pub failure_mode: String,
+    /// The diagnostic it targeted, if named.
+    pub target: Option<String>,
+    /// The decision's kind, once decided.
+    pub outcome: Option<RoundOutcome>,
+    /// Why, in one sentence.
+    pub reason: Option<String>,
+    /// The parent's (pooled) validation Score.
+    pub parent_score: Option<f64>,
+    /// The candidate's validation Score, if scored.
+    pub candidate_score: Option<f64>,
+    /// The paired improvement (parent − candidate) on the decision seeds, its standard error
+    /// and one-sided lower bound, when the decision recorded its evidence.
+    pub improvement: Option<(f64, f64, f64)>,
+    /// (parent's Score on the decision seeds, the threshold the candidate had to beat).
+    pub band: Option<(f64, f64)>,
+    /// The candidate's Score on the decision seeds (what was compared with the threshold).
+    pub decided_score: Option<f64>,
+    /// The parent's group scores.
+    pub parent_groups: BTreeMap<String, f64>,
+    /// The candidate's group scores, if scored.
+    pub candidate_groups: Option<BTreeMap<String, f64>>,
+    /// Lines added and removed by the applied change.
+    pub lines: (usize, usize),
+    /// Wall time from the round's start to its last recorded phase end, in seconds.
+    pub secs: Option<f64>,
+    /// LLM spend of the round in US dollars, and its tokens (in + out).
+    pub cost_usd: f64,
+    /// See `cost_usd`.
+    pub tokens: u64,
+    /// `finished`, or the phase the round is in (`build`, `evaluation`, …).
+    pub state: String,
+}
+
+/// How many rounds ended with one kind of decision, and which.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeCount {
+    /// The kind.
+    pub outcome: RoundOutcome,
+    /// How many.
+    pub count: u32,
+    /// The rounds.
+    pub rounds: Vec<u32>,
+}
+
 /// One accepted change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceptedChange {
@@ -87,6 +152,8 @@ pub struct AcceptedChange {
     pub hypothesis: String,
     /// One line: what it changed.
     pub intervention: String,
+    /// The applied change summarised (files, lines, constants).
+    pub change: String,
     /// The candidate commit.
     pub commit: Option<String>,
     /// The parent's validation Score.
@@ -105,76 +172,37 @@ pub struct AcceptedChange {
     pub lines_removed: u32,
 }
 
-/// Why a candidate was rejected, coarsely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectionKind {
-    /// The candidate did not build.
-    BuildFailed,
-    /// Its tests failed.
-    TestsFailed,
-    /// Its output failed a validity check.
-    InvalidOutput,
-    /// It was not evaluated for another reason.
-    NotEvaluated,
-    /// It was evaluated and did not beat its parent under the acceptance rule.
-    NotBetter,
-}
-
-impl RejectionKind {
-    /// Classify a rejected verification record (first failing step wins).
-    pub fn of(v: &VerificationRecord) -> RejectionKind {
-        if !v.build.ok {
-            RejectionKind::BuildFailed
-        } else if !v.tests.ok {
-            RejectionKind::TestsFailed
-        } else if v.validity.iter().any(|c| !c.passed) {
-            RejectionKind::InvalidOutput
-        } else if v.metrics.is_none() {
-            RejectionKind::NotEvaluated
-        } else {
-            RejectionKind::NotBetter
-        }
-    }
-
-    /// A readable label.
-    pub fn label(self) -> &'static str {
-        match self {
-            RejectionKind::BuildFailed => "build failed",
-            RejectionKind::TestsFailed => "tests failed",
-            RejectionKind::InvalidOutput => "invalid output",
-            RejectionKind::NotEvaluated => "not evaluated",
-            RejectionKind::NotBetter => "evaluated, not better than the parent",
-        }
-    }
-}
-
-/// How many candidates were rejected for one kind of reason, and in which rounds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RejectionCount {
-    /// The kind of reason.
-    pub kind: RejectionKind,
-    /// How many.
-    pub count: u32,
-    /// The rounds.
-    pub rounds: Vec<u32>,
-}
-
-/// One row of the comparison table, computed by the caller (lower is better).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One row of the comparison table, computed by the caller (lower is better). Rows are
+/// data: a new baseline is a new row, a new split a new column group, and the cost columns
+/// appear when any row has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
-    /// What was evaluated, e.g. `Markov baseline`, `initial generator`, `evolved generator`.
+    /// What was evaluated, e.g. `markov baseline`, `initial generator`, `evolved generator`.
     pub name: String,
-    /// The split, e.g. `validation`.
+    /// The split, e.g. `val` (`validation` is read as `val`) or `test`.
     pub split: String,
-    /// Individual group score.
+    /// Individual group score (`null` in JSON when unknown).
+    #[serde(with = "nan_as_null")]
     pub individual: f64,
     /// Distribution group score.
+    #[serde(with = "nan_as_null")]
     pub distribution: f64,
     /// Behavior group score.
+    #[serde(with = "nan_as_null")]
     pub behavior: f64,
     /// Individual + Distribution + Behavior.
+    #[serde(with = "nan_as_null")]
     pub score: f64,
+    /// Generation time in milliseconds per person, when measured.
+    #[serde(default)]
+    pub ms_per_person: Option<f64>,
+    /// LLM spend in US dollars per person, for generators that call an LLM.
+    #[serde(default)]
+    pub usd_per_person: Option<f64>,
+    /// The generator's commit, for generators of the run (merges its rows with the run's
+    /// final evaluations of the same commit).
+    #[serde(default)]
+    pub commit: Option<String>,
 }
 
 impl ComparisonRow {
@@ -188,7 +216,40 @@ impl ComparisonRow {
             distribution: group("distribution"),
             behavior: group("behavior"),
             score: metrics.score,
+            ms_per_person: None,
+            usd_per_person: None,
+            commit: None,
         }
+    }
+
+    /// The same row with its generation cost.
+    pub fn with_cost(mut self, ms_per_person: Option<f64>, usd_per_person: Option<f64>) -> Self {
+        self.ms_per_person = ms_per_person;
+        self.usd_per_person = usd_per_person;
+        self
+    }
+
+    /// The same row marked as generator `commit` of the run.
+    pub fn with_commit(mut self, commit: &str) -> Self {
+        self.commit = Some(commit.to_string());
+        self
+    }
+}
+
+/// NaN (an unknown group score) as JSON `null`, and back.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
 }
 
@@ -238,10 +299,12 @@ pub struct ReportInput {
     pub run: RunInfo,
     /// Per round: parent and candidate scores, decision, running best.
     pub trajectory: Vec<TrajectoryPoint>,
+    /// Per round: agent, change, decision and reason, scores, cost and time.
+    pub rounds: Vec<RoundRow>,
     /// Accepted changes, in round order.
     pub accepted: Vec<AcceptedChange>,
-    /// Rejected candidates by kind of reason (kinds with none left out).
-    pub rejected: Vec<RejectionCount>,
+    /// Decided rounds that were not accepted, by kind (kinds with none left out).
+    pub rejected: Vec<OutcomeCount>,
     /// Baselines, initial and evolved generator (supplied by the caller).
     pub comparison: Vec<ComparisonRow>,
     /// Logged reads of held-out splits.
@@ -250,6 +313,8 @@ pub struct ReportInput {
     pub phase_costs: Vec<PhaseCost>,
     /// The run's totals.
     pub totals: Totals,
+    /// Every round's full record, in round order (for the round pages).
+    pub records: Vec<RoundRecord>,
 }
 
 impl ReportInput {
@@ -270,7 +335,7 @@ impl ReportInput {
         Ok(ReportInput::from_records(
             &summary,
             trajectory,
-            &records,
+            records,
             comparison,
             final_evaluations,
             totals,
@@ -282,42 +347,52 @@ impl ReportInput {
     pub fn from_records(
         summary: &RunSummary,
         trajectory: Vec<TrajectoryPoint>,
-        records: &[RoundRecord],
+        records: Vec<RoundRecord>,
         comparison: Vec<ComparisonRow>,
         final_evaluations: Vec<FinalEvaluation>,
         totals: Totals,
     ) -> ReportInput {
         let mut accepted = Vec::new();
-        let mut rejected: BTreeMap<RejectionKind, Vec<u32>> = BTreeMap::new();
-        for record in records {
+        let mut rejected: BTreeMap<usize, (RoundOutcome, Vec<u32>)> = BTreeMap::new();
+        let mut rounds = Vec::with_capacity(records.len());
+        for record in &records {
+            let point = trajectory.iter().find(|p| p.round == record.round);
+            rounds.push(round_row(record, point, &summary.config));
             let Some(v) = &record.verification else {
                 continue;
             };
             if v.accepted {
                 accepted.push(accepted_change(record, v, &summary.config));
             } else {
+                let order = RoundOutcome::ALL
+                    .iter()
+                    .position(|o| *o == v.outcome)
+                    .unwrap_or(usize::MAX);
                 rejected
-                    .entry(RejectionKind::of(v))
-                    .or_default()
+                    .entry(order)
+                    .or_insert_with(|| (v.outcome, Vec::new()))
+                    .1
                     .push(record.round);
             }
         }
         ReportInput {
             run: RunInfo::from_summary(summary),
             trajectory,
+            rounds,
             accepted,
             rejected: rejected
-                .into_iter()
-                .map(|(kind, rounds)| RejectionCount {
-                    kind,
+                .into_values()
+                .map(|(outcome, rounds)| OutcomeCount {
+                    outcome,
                     count: rounds.len() as u32,
                     rounds,
                 })
                 .collect(),
             comparison,
             final_evaluations,
-            phase_costs: phase_costs(records),
+            phase_costs: phase_costs(&records),
             totals,
+            records,
         }
     }
 
@@ -340,6 +415,11 @@ impl ReportInput {
                 .any(|c| c.agent_source == AgentSource::RunConfig);
         (names, from_config)
     }
+
+    /// The record of round `round`, if recorded.
+    pub fn record(&self, round: u32) -> Option<&RoundRecord> {
+        self.records.iter().find(|r| r.round == round)
+    }
 }
 
 /// The agent of a round: the Proposal phase artifacts' `agent` string, else the run's.
@@ -356,6 +436,95 @@ pub fn round_agent(record: &RoundRecord, config: &RunConfig) -> (String, AgentSo
             || (config.agent.clone(), AgentSource::RunConfig),
             |a| (a.to_string(), AgentSource::ProposalArtifacts),
         )
+}
+
+/// The applied change in one line, else the proposal's intervention, else `–`.
+pub(crate) fn change_line(record: &RoundRecord) -> String {
+    match &record.candidate {
+        Some(c) if !c.summary.is_empty() => c.summary.headline(),
+        Some(c) if !c.diff.trim().is_empty() => {
+            let (a, r) = diff_stat(&c.diff);
+            format!("+{a} −{r} lines")
+        }
+        _ => record
+            .proposal
+            .as_ref()
+            .map(|p| collapse_whitespace(&p.intervention))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "–".into()),
+    }
+}
+
+fn round_row(
+    record: &RoundRecord,
+    point: Option<&TrajectoryPoint>,
+    config: &RunConfig,
+) -> RoundRow {
+    let (agent, agent_source) = round_agent(record, config);
+    let v = record.verification.as_ref();
+    let evidence = v.and_then(|v| v.evidence.as_ref());
+    let proposal = record.proposal.as_ref();
+    let last_end = record.phases.iter().filter_map(|e| e.finished_at).max();
+    let state = match record.phases.iter().find(|e| e.state != PhaseState::Done) {
+        None => "finished".to_string(),
+        Some(e) => format!("{} ({})", e.phase.name(), e.state.name()),
+    };
+    let parent_groups = v
+        .map(|v| v.parent_metrics.groups.clone())
+        .or_else(|| {
+            record
+                .attribution
+                .as_ref()
+                .map(|a| a.metrics.groups.clone())
+        })
+        .unwrap_or_default();
+    RoundRow {
+        round: record.round,
+        agent,
+        agent_source,
+        change: change_line(record),
+        intervention: proposal
+            .map(|p| collapse_whitespace(&p.intervention))
+            .unwrap_or_default(),
+        constants_changed: record
+            .candidate
+            .as_ref()
+            .is_some_and(|c| !c.summary.constants.is_empty()),
+        failure_mode: proposal
+            .map(|p| collapse_whitespace(&p.failure_mode))
+            .unwrap_or_default(),
+        target: proposal.and_then(|p| p.target_diagnostic.clone()),
+        outcome: v.map(|v| v.outcome),
+        reason: v.map(|v| v.reason.clone()),
+        parent_score: point
+            .and_then(|p| p.parent_score)
+            .or(v.map(|v| v.parent_metrics.score))
+            .or_else(|| record.attribution.as_ref().map(|a| a.metrics.score)),
+        candidate_score: point
+            .and_then(|p| p.candidate_score)
+            .or_else(|| v.and_then(|v| v.metrics.as_ref().map(|m| m.score))),
+        improvement: evidence.map(|e| {
+            let s = e.confirmation.as_ref().unwrap_or(&e.screening);
+            (s.improvement, s.standard_error, s.lower_bound)
+        }),
+        band: evidence.map(|e| (e.screening.parent_score, e.threshold)),
+        decided_score: evidence.map(|e| e.screening.candidate_score),
+        parent_groups,
+        candidate_groups: v.and_then(|v| v.metrics.as_ref().map(|m| m.groups.clone())),
+        lines: record
+            .candidate
+            .as_ref()
+            .map(|c| c.summary.lines())
+            .unwrap_or((0, 0)),
+        secs: last_end.map(|end| (end - record.started_at).max(0) as f64 / 1000.0),
+        cost_usd: record.llm_calls.iter().map(|c| c.cost_usd).sum(),
+        tokens: record
+            .llm_calls
+            .iter()
+            .map(|c| c.tokens_in + c.tokens_out)
+            .sum(),
+        state,
+    }
 }
 
 fn accepted_change(
@@ -404,6 +573,7 @@ fn accepted_change(
             proposal.map(|p| &p.intervention),
             trial.map(|t| &t.intervention),
         ),
+        change: change_line(record),
         commit: record.candidate.as_ref().map(|c| c.commit.clone()),
         score_before: v.parent_metrics.score,
         score_after: v.metrics.as_ref().map(|m| m.score),
@@ -467,7 +637,8 @@ fn phase_costs(records: &[RoundRecord]) -> Vec<PhaseCost> {
 }
 
 impl ReportInput {
-    /// The whole report as JSON (for `orchestrator report RUN --json`).
+    /// The whole report as JSON (for `orchestrator report RUN --json` and the dashboard's
+    /// API), without the full round records (each round has its own JSON).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let trajectory: Vec<serde_json::Value> = self
@@ -477,6 +648,7 @@ impl ReportInput {
                 json!({
                     "round": p.round, "parent_score": p.parent_score,
                     "candidate_score": p.candidate_score, "accepted": p.accepted,
+                    "outcome": p.outcome.map(RoundOutcome::name),
                     "current": p.current, "running_best": p.running_best,
                 })
             })
@@ -496,6 +668,7 @@ impl ReportInput {
         json!({
             "run": to_value(&self.run),
             "trajectory": trajectory,
+            "rounds": to_value(&self.rounds),
             "accepted": to_value(&self.accepted),
             "rejected": to_value(&self.rejected),
             "comparison": to_value(&self.comparison),
@@ -511,8 +684,8 @@ impl ReportInput {
     }
 }
 
-/// A value as JSON (the report's types always serialize; `null` otherwise). NaN, which the
-/// comparison rows may hold for a missing group, becomes `null`.
-fn to_value<T: Serialize>(value: &T) -> serde_json::Value {
+/// A value as JSON (the report's types always serialize; `null` otherwise). NaN becomes
+/// `null`.
+pub(crate) fn to_value<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }

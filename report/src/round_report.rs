@@ -21,10 +21,7 @@ pub fn render_round(record: &RoundRecord, config: &RunConfig) -> String {
     let (agent, source) = round_agent(record, config);
     let verdict = match &record.verification {
         Some(v) if v.accepted => "ACCEPTED".to_string(),
-        Some(v) => format!(
-            "REJECTED ({})",
-            crate::report_input::RejectionKind::of(v).label()
-        ),
+        Some(v) => format!("REJECTED ({})", v.outcome.label()),
         None => "no decision yet".to_string(),
     };
     let _ = writeln!(s, "Run {}, round {}: {verdict}", record.run, record.round);
@@ -43,6 +40,9 @@ pub fn render_round(record: &RoundRecord, config: &RunConfig) -> String {
         Some(c) => {
             let (added, removed) = diff_stat(&c.diff);
             let _ = writeln!(s, "; candidate: {} (+{added} −{removed} lines)", c.commit);
+            if !c.summary.is_empty() {
+                let _ = writeln!(s, "Change: {}", c.summary.headline());
+            }
         }
         None => s.push_str("; no candidate yet\n"),
     }
@@ -150,10 +150,20 @@ pub fn render_round(record: &RoundRecord, config: &RunConfig) -> String {
         }
         let _ = writeln!(
             s,
-            "  Decision: {} — {}",
+            "  Decision: {} ({}) — {}",
             if v.accepted { "ACCEPTED" } else { "REJECTED" },
+            v.outcome.label(),
             one_line(&v.reason, 400)
         );
+        if let Some(e) = &v.evidence {
+            let p = e.confirmation.as_ref().unwrap_or(&e.screening);
+            let _ = writeln!(
+                s,
+                "  Evidence: improvement {:+.4} ± {:.4} (one-sided bound {:+.4}) on seeds {:?}; \
+                 threshold {:.4}",
+                p.improvement, p.standard_error, p.lower_bound, p.seeds, e.threshold
+            );
+        }
     }
 
     if let Some(t) = &record.trial {
@@ -216,8 +226,12 @@ pub fn round_json(record: &RoundRecord, config: &RunConfig) -> Value {
         "parent_commit": record.parent_commit,
         "candidate": record.candidate.as_ref().map(|c| {
             let (added, removed) = diff_stat(&c.diff);
-            json!({"commit": c.commit, "diff": c.diff, "lines_added": added, "lines_removed": removed})
+            json!({
+                "commit": c.commit, "diff": c.diff, "lines_added": added, "lines_removed": removed,
+                "summary": to_value(&c.summary), "headline": c.summary.headline(),
+            })
         }),
+        "outcome": record.verification.as_ref().map(|v| v.outcome.name()),
         "started_at": record.started_at,
         "finished_at": record.finished_at,
         "phases": phases,

@@ -1,50 +1,54 @@
-//! The run report's content, as a [`Document`]: who proposed the changes, the run's
-//! configuration, the trajectory chart, the accepted changes, the rejections, the comparison
-//! table (with the logged final evaluations), the test-split log, and cost and time per phase.
-
-use std::collections::BTreeMap;
+//! The run page's content, as a [`Document`]: who proposed the changes, the run's status
+//! and configuration, the live part (trajectory chart with the acceptance band, group-score
+//! curves, the round table with each round's change, decision and reason, cost and time),
+//! the accepted changes, the rejections by kind, the comparison table, the test-split log,
+//! and cost and time per phase.
 
 use memory::format_utc;
 
-use crate::document::{code, strong, text, Align, Block, Document, Span, Table};
-use crate::report_input::{AgentSource, ComparisonRow, ReportInput};
-use crate::text_format::{collapse_whitespace, delta, duration, score, short_commit};
-use crate::trajectory_chart::trajectory_svg;
+use crate::chart::{group_score_svg, trajectory_figure, GroupRound, TrajectoryRound};
+use crate::comparison;
+use crate::document::{code, link, strong, text, Align, Block, Document, Span, Table};
+use crate::links::Links;
+use crate::report_input::{AgentSource, ReportInput, RoundRow};
+use crate::text_format::{clip, collapse_whitespace, delta, duration, score};
 
 /// The file name the chart is written to beside report.md (which links to it).
 pub(crate) const CHART_FILE: &str = "trajectory.svg";
 
-/// The chart's size in the reports.
-const CHART_SIZE: (u32, u32) = (900, 420);
+/// The charts' sizes in the pages.
+const CHART_SIZE: (f64, f64) = (1240.0, 440.0);
+const GROUP_SIZE: (f64, f64) = (408.0, 250.0);
 
-pub(crate) fn build(input: &ReportInput) -> Document {
+/// The `id` of the part of the run page the dashboard refreshes as events arrive.
+pub const LIVE_SECTION: &str = "live";
+
+pub(crate) fn build(input: &ReportInput, links: Links) -> Document {
     let run = &input.run;
     let mut blocks = vec![agent_statement(input), outcome_statement(input)];
-    blocks.push(Block::Table(run_table(input)));
-
-    blocks.push(Block::Heading(2, "Trajectory".into()));
-    blocks.push(Block::Chart {
-        svg: chart(input),
-        file: CHART_FILE,
-        caption: format!(
-            "Run {}: validation Score of every attempt per round (filled green = accepted, hollow \
-             grey = rejected, red cross = never evaluated) and the running best (line). Lower is better.",
-            run.id
-        ),
-    });
     blocks.push(Block::Details {
-        summary: "Scores per round".into(),
-        blocks: vec![trajectory_table(input)],
+        summary: "Run configuration".into(),
+        blocks: vec![Block::Table(run_table(input))],
+    });
+    blocks.push(Block::Section {
+        id: LIVE_SECTION,
+        blocks: live_blocks(input, links),
     });
 
     blocks.push(Block::Heading(2, "Accepted changes".into()));
-    blocks.extend(accepted_blocks(input));
+    blocks.extend(accepted_blocks(input, links));
 
-    blocks.push(Block::Heading(2, "Rejected candidates".into()));
-    blocks.push(rejected_block(input));
+    blocks.push(Block::Heading(2, "Rejected candidates by kind".into()));
+    blocks.push(rejected_block(input, links));
 
-    blocks.push(Block::Heading(2, "Comparison".into()));
-    blocks.extend(comparison_blocks(input));
+    blocks.push(Block::Section {
+        id: "comparison",
+        blocks: {
+            let mut b = vec![Block::Heading(2, "Comparison".into())];
+            b.extend(comparison::blocks(input));
+            b
+        },
+    });
 
     blocks.push(Block::Heading(2, "Test split".into()));
     blocks.extend(test_split_blocks(input));
@@ -52,15 +56,175 @@ pub(crate) fn build(input: &ReportInput) -> Document {
     blocks.push(Block::Heading(2, "Cost and time per phase".into()));
     blocks.extend(cost_blocks(input));
 
+    let mut nav = Vec::new();
+    if let Some(runs) = links.runs() {
+        nav.push(link("All runs", runs));
+        nav.push(text(" "));
+        nav.push(link("Comparison", links.comparison_from_run(run.id)));
+    }
     Document {
         title: format!("mobevolve run {}: {}", run.id, run.benchmark),
+        nav,
         blocks,
     }
 }
 
-/// The chart of the run (also written as a separate file by `write_report`).
+/// The parts of the run page that change as rounds are recorded: the trajectory, the
+/// group-score curves and the round table.
+pub(crate) fn live_blocks(input: &ReportInput, links: Links) -> Vec<Block> {
+    let run = input.run.id;
+    let file = match links {
+        Links::Static { .. } => Some(CHART_FILE.to_string()),
+        Links::Server => None,
+    };
+    let mut blocks = vec![Block::Heading(2, "Trajectory".into())];
+    blocks.push(Block::Figure {
+        svgs: vec![chart_with(input, Some(links))],
+        file,
+        caption: format!(
+            "Run {run}: validation Score of every attempt per round and the running best (line);              the shaded band of a round spans from the Score its candidate had to beat up to the              parent's Score on that round's seeds. Click a point for the round. Lower is better."
+        ),
+        fallback: Vec::new(),
+    });
+    let groups = group_names(input.rounds.iter().flat_map(|r| r.parent_groups.keys()));
+    if !groups.is_empty() {
+        blocks.push(Block::Heading(3, "Group scores".into()));
+        let svgs = groups
+            .iter()
+            .map(|g| {
+                let rounds: Vec<GroupRound> = input
+                    .rounds
+                    .iter()
+                    .map(|r| GroupRound {
+                        round: r.round,
+                        parent: r.parent_groups.get(g).copied(),
+                        candidate: r.candidate_groups.as_ref().and_then(|c| c.get(g).copied()),
+                        accepted: r.outcome == Some(memory::RoundOutcome::Accepted),
+                        href: Some(links.round_from_run(run, r.round)),
+                    })
+                    .collect();
+                group_score_svg(g, &rounds, GROUP_SIZE)
+            })
+            .collect();
+        blocks.push(Block::Figure {
+            svgs,
+            file: None,
+            caption: "Each group score of the current generator round after round (line) and of                       every scored candidate (points; filled = accepted). Lower is better."
+                .into(),
+            fallback: vec![Block::Paragraph(vec![text(
+                "(Charts in the HTML report; the round table has the numbers.)",
+            )])],
+        });
+    }
+    blocks.push(Block::Heading(2, "Rounds".into()));
+    blocks.push(round_table(input, links));
+    blocks
+}
+
+/// The trajectory chart alone, as written to `trajectory.svg` (no links).
 pub(crate) fn chart(input: &ReportInput) -> String {
-    trajectory_svg(&input.trajectory, CHART_SIZE.0, CHART_SIZE.1)
+    chart_with(input, None)
+}
+
+pub(crate) fn chart_with(input: &ReportInput, links: Option<Links>) -> String {
+    let rounds: Vec<TrajectoryRound> = input
+        .trajectory
+        .iter()
+        .map(|p| {
+            let row = input.rounds.iter().find(|r| r.round == p.round);
+            TrajectoryRound {
+                point: p.clone(),
+                band: row.and_then(|r| r.band),
+                decided_score: row.and_then(|r| r.decided_score),
+                href: links.map(|l| l.round_from_run(input.run.id, p.round)),
+            }
+        })
+        .collect();
+    crate::chart::render(&trajectory_figure(&rounds, CHART_SIZE))
+}
+
+/// An outcome as a badge (or `in progress`).
+pub(crate) fn outcome_badge(row: &RoundRow) -> Span {
+    match row.outcome {
+        Some(o) => Span::Badge {
+            text: o.label().into(),
+            kind: o.name().into(),
+        },
+        None => Span::Badge {
+            text: format!("in progress: {}", row.state),
+            kind: "pending".into(),
+        },
+    }
+}
+
+fn round_table(input: &ReportInput, links: Links) -> Block {
+    let run = input.run.id;
+    let rows = input
+        .rounds
+        .iter()
+        .map(|r| {
+            let agent = match r.agent_source {
+                AgentSource::ProposalArtifacts => r.agent.clone(),
+                AgentSource::RunConfig => r.agent.clone(),
+            };
+            // A change of constants says it all; a change of code gets the agent's words.
+            let mut change = vec![text(clip(&r.change, 220))];
+            if !r.constants_changed && !r.intervention.is_empty() && r.intervention != r.change {
+                change.push(text(format!(" — {}", clip(&r.intervention, 160))));
+            }
+            let scores = match (r.parent_score, r.candidate_score) {
+                (Some(p), Some(c)) => format!("{p:.4} → {c:.4}"),
+                (Some(p), None) => format!("{p:.4} → –"),
+                _ => "–".into(),
+            };
+            let improvement = match r.improvement {
+                Some((d, se, _)) => format!("{d:+.4} ± {se:.4}"),
+                None => match (r.parent_score, r.candidate_score) {
+                    (Some(p), Some(c)) => format!("{:+.4}", p - c),
+                    _ => "–".into(),
+                },
+            };
+            let cost = if r.tokens > 0 {
+                format!("${:.3}", r.cost_usd)
+            } else {
+                "–".into()
+            };
+            vec![
+                vec![link(
+                    r.round.to_string(),
+                    links.round_from_run(run, r.round),
+                )],
+                vec![text(agent)],
+                change,
+                vec![outcome_badge(r)],
+                vec![text(clip(
+                    &collapse_whitespace(r.reason.as_deref().unwrap_or("")),
+                    260,
+                ))],
+                vec![text(scores)],
+                vec![text(improvement)],
+                vec![text(r.secs.map_or("–".into(), duration))],
+                vec![text(cost)],
+            ]
+        })
+        .collect();
+    Block::Table(Table {
+        header: vec![
+            ("Round".into(), Align::Right),
+            ("Agent".into(), Align::Left),
+            ("Change".into(), Align::Left),
+            ("Decision".into(), Align::Left),
+            ("Reason".into(), Align::Left),
+            ("Score parent → candidate".into(), Align::Right),
+            ("Improvement ± SE".into(), Align::Right),
+            ("Time".into(), Align::Right),
+            ("LLM cost".into(), Align::Right),
+        ],
+        rows,
+        groups: Vec::new(),
+        id: Some("round-table"),
+        class: Some("rounds"),
+    })
 }
 
 fn agent_statement(input: &ReportInput) -> Block {
@@ -100,10 +264,18 @@ fn outcome_statement(input: &ReportInput) -> Block {
     let initial = input.trajectory.iter().find_map(|p| p.parent_score);
     let best = input.trajectory.iter().rev().find_map(|p| p.running_best);
     let t = &input.totals;
-    let mut spans = vec![text(format!(
-        "{} rounds ({} finished): {} accepted, {} rejected. ",
-        t.rounds, t.finished_rounds, t.accepted, t.rejected
-    ))];
+    let mut spans = vec![
+        text("Status: "),
+        strong(&input.run.status),
+        text(match &input.run.status_reason {
+            Some(r) => format!(" ({r}). "),
+            None => ". ".into(),
+        }),
+        text(format!(
+            "{} rounds ({} finished): {} accepted, {} rejected. ",
+            t.rounds, t.finished_rounds, t.accepted, t.rejected
+        )),
+    ];
     match (initial, best) {
         (Some(i), Some(b)) => {
             spans.push(text("Validation Score (lower is better): initial "));
@@ -136,7 +308,13 @@ fn run_table(input: &ReportInput) -> Table {
     );
     let seeds: Vec<String> = c.seeds.iter().map(u64::to_string).collect();
     let rows: Vec<(&str, Vec<Span>)> = vec![
-        ("Status", vec![strong(&run.status)]),
+        (
+            "Status",
+            match &run.status_reason {
+                Some(r) => vec![strong(&run.status), text(format!(": {r}"))],
+                None => vec![strong(&run.status)],
+            },
+        ),
         (
             "Benchmark",
             vec![text(format!("{} ", c.benchmark)), code(&c.benchmark_hash)],
@@ -156,74 +334,26 @@ fn run_table(input: &ReportInput) -> Table {
         ),
     ];
     // Header `Run | <id>`, so the key/value table reads naturally in both formats.
-    Table {
-        header: vec![
+    Table::new(
+        vec![
             ("Run".into(), Align::Left),
             (run.id.to_string(), Align::Left),
         ],
-        rows: rows
-            .into_iter()
+        rows.into_iter()
             .map(|(k, v)| vec![vec![text(k)], v])
             .collect(),
-    }
+    )
 }
 
-fn trajectory_table(input: &ReportInput) -> Block {
-    let rows = input
-        .trajectory
-        .iter()
-        .map(|p| {
-            let decision = match (p.accepted, p.candidate_score) {
-                (Some(true), _) => strong("accepted"),
-                (Some(false), Some(_)) => text("rejected"),
-                (Some(false), None) => text("rejected (not evaluated)"),
-                (None, _) => text("in progress"),
-            };
-            vec![
-                vec![text(p.round.to_string())],
-                vec![text(score(p.parent_score))],
-                vec![text(score(p.candidate_score))],
-                vec![decision],
-                vec![text(score(p.running_best))],
-            ]
-        })
-        .collect();
-    Block::Table(Table {
-        header: vec![
-            ("Round".into(), Align::Right),
-            ("Parent Score".into(), Align::Right),
-            ("Candidate Score".into(), Align::Right),
-            ("Decision".into(), Align::Left),
-            ("Running best".into(), Align::Right),
-        ],
-        rows,
-    })
-}
-
-fn accepted_blocks(input: &ReportInput) -> Vec<Block> {
+fn accepted_blocks(input: &ReportInput, links: Links) -> Vec<Block> {
     if input.accepted.is_empty() {
         return vec![Block::Paragraph(vec![text("No change was accepted.")])];
     }
     let groups = group_names(input.accepted.iter().flat_map(|c| c.group_deltas.keys()));
-    let mut header = vec![
-        ("Round".to_string(), Align::Right),
-        ("Agent".to_string(), Align::Left),
-        ("Target".to_string(), Align::Left),
-        ("Hypothesis".to_string(), Align::Left),
-        ("Change".to_string(), Align::Left),
-        ("Score before → after".to_string(), Align::Right),
-        ("Δ Score".to_string(), Align::Right),
-    ];
-    header.extend(groups.iter().map(|g| (format!("Δ {g}"), Align::Right)));
-    header.push(("Diff".to_string(), Align::Right));
     let rows = input
         .accepted
         .iter()
         .map(|c| {
-            let agent = match c.agent_source {
-                AgentSource::ProposalArtifacts => c.agent.clone(),
-                AgentSource::RunConfig => format!("{} (run config)", c.agent),
-            };
             let mut target = vec![text(collapse_whitespace(&c.failure_mode))];
             if let Some(t) = &c.target {
                 target.push(text(" — "));
@@ -232,12 +362,19 @@ fn accepted_blocks(input: &ReportInput) -> Vec<Block> {
                     target.push(text(format!(" {b:.4} → {a:.4}")));
                 }
             }
-            let mut row = vec![
-                vec![text(c.round.to_string())],
-                vec![text(agent)],
+            let deltas: Vec<String> = groups
+                .iter()
+                .filter_map(|g| c.group_deltas.get(g).map(|d| format!("{g} {}", delta(*d))))
+                .collect();
+            vec![
+                vec![link(
+                    c.round.to_string(),
+                    links.round_from_run(input.run.id, c.round),
+                )],
+                vec![text(&c.agent)],
                 target,
-                vec![text(collapse_whitespace(&c.hypothesis))],
-                vec![text(collapse_whitespace(&c.intervention))],
+                vec![text(clip(&collapse_whitespace(&c.hypothesis), 300))],
+                vec![text(clip(&c.change, 240))],
                 vec![text(format!(
                     "{:.4} → {}",
                     c.score_before,
@@ -247,28 +384,32 @@ fn accepted_blocks(input: &ReportInput) -> Vec<Block> {
                     c.score_after
                         .map_or_else(|| "–".into(), |a| delta(a - c.score_before)),
                 )],
-            ];
-            row.extend(groups.iter().map(|g| {
-                vec![text(
-                    c.group_deltas
-                        .get(g)
-                        .map_or_else(|| "–".into(), |d| delta(*d)),
-                )]
-            }));
-            row.push(vec![text(format!(
-                "+{} −{}",
-                c.lines_added, c.lines_removed
-            ))]);
-            row
+                vec![text(deltas.join(", "))],
+            ]
         })
         .collect();
     vec![
         Block::Paragraph(vec![text(
             "Each change accepted into the generator, with the agent that proposed it, the failure \
-             it targeted, its hypothesis, and its effect on the validation Score and group scores \
-             (negative = better); Diff is lines added and removed.",
+             it targeted, its hypothesis, the applied change, and its effect on the validation \
+             Score and group scores (negative = better).",
         )]),
-        Block::Table(Table { header, rows }),
+        Block::Table(Table {
+            header: vec![
+                ("Round".into(), Align::Right),
+                ("Agent".into(), Align::Left),
+                ("Target".into(), Align::Left),
+                ("Hypothesis".into(), Align::Left),
+                ("Change".into(), Align::Left),
+                ("Score before → after".into(), Align::Right),
+                ("Δ Score".into(), Align::Right),
+                ("Δ groups".into(), Align::Left),
+            ],
+            rows,
+            groups: Vec::new(),
+            id: Some("accepted-table"),
+            class: Some("accepted"),
+        }),
     ]
 }
 
@@ -282,7 +423,7 @@ pub(crate) fn group_names<'a>(names: impl Iterator<Item = &'a String>) -> Vec<St
     all
 }
 
-fn rejected_block(input: &ReportInput) -> Block {
+fn rejected_block(input: &ReportInput, links: Links) -> Block {
     if input.rejected.is_empty() {
         return Block::Paragraph(vec![text("No candidate was rejected.")]);
     }
@@ -291,95 +432,28 @@ fn rejected_block(input: &ReportInput) -> Block {
             .rejected
             .iter()
             .map(|r| {
-                let rounds: Vec<String> = r.rounds.iter().map(u32::to_string).collect();
-                vec![
-                    strong(r.kind.label()),
+                let mut spans = vec![
+                    strong(r.outcome.label()),
                     text(format!(
-                        ": {} (round{} {})",
+                        ": {} (round{} ",
                         r.count,
                         if r.rounds.len() == 1 { "" } else { "s" },
-                        rounds.join(", ")
                     )),
-                ]
+                ];
+                for (i, round) in r.rounds.iter().enumerate() {
+                    if i > 0 {
+                        spans.push(text(", "));
+                    }
+                    spans.push(link(
+                        round.to_string(),
+                        links.round_from_run(input.run.id, *round),
+                    ));
+                }
+                spans.push(text(")"));
+                spans
             })
             .collect(),
     )
-}
-
-fn comparison_blocks(input: &ReportInput) -> Vec<Block> {
-    let mut rows: Vec<ComparisonRow> = input.comparison.clone();
-    for f in &input.final_evaluations {
-        let name = if f.commit == input.run.current_commit {
-            format!(
-                "evolved generator {} (final evaluation #{})",
-                short_commit(&f.commit),
-                f.id
-            )
-        } else {
-            format!(
-                "generator {} (final evaluation #{})",
-                short_commit(&f.commit),
-                f.id
-            )
-        };
-        rows.push(ComparisonRow::from_metrics(&name, &f.split, &f.metrics));
-    }
-    if rows.is_empty() {
-        return vec![Block::Paragraph(vec![text(
-            "No comparison was supplied for this report and no final evaluation was logged.",
-        )])];
-    }
-    // The best (lowest) Score of each split is shown in bold.
-    let mut best: BTreeMap<&str, f64> = BTreeMap::new();
-    for r in &rows {
-        if r.score.is_finite() {
-            let e = best.entry(r.split.as_str()).or_insert(r.score);
-            *e = e.min(r.score);
-        }
-    }
-    let num = |v: f64| {
-        if v.is_finite() {
-            format!("{v:.4}")
-        } else {
-            "–".into()
-        }
-    };
-    let table_rows = rows
-        .iter()
-        .map(|r| {
-            let is_best = best.get(r.split.as_str()) == Some(&r.score);
-            vec![
-                vec![text(&r.name)],
-                vec![text(&r.split)],
-                vec![text(num(r.individual))],
-                vec![text(num(r.distribution))],
-                vec![text(num(r.behavior))],
-                vec![if is_best {
-                    strong(num(r.score))
-                } else {
-                    text(num(r.score))
-                }],
-            ]
-        })
-        .collect();
-    vec![
-        Block::Paragraph(vec![text(
-            "Baselines, the initial generator and the evolved generator on the same split; lower is \
-             better, the best Score of each split in bold. Final evaluations logged in the run are \
-             appended.",
-        )]),
-        Block::Table(Table {
-            header: vec![
-                ("Generator".into(), Align::Left),
-                ("Split".into(), Align::Left),
-                ("Individual".into(), Align::Right),
-                ("Distribution".into(), Align::Right),
-                ("Behavior".into(), Align::Right),
-                ("Score".into(), Align::Right),
-            ],
-            rows: table_rows,
-        }),
-    ]
 }
 
 fn test_split_blocks(input: &ReportInput) -> Vec<Block> {
@@ -455,8 +529,8 @@ fn cost_blocks(input: &ReportInput) -> Vec<Block> {
         .collect();
     let t = &input.totals;
     vec![
-        Block::Table(Table {
-            header: vec![
+        Block::Table(Table::new(
+            vec![
                 ("Phase".into(), Align::Left),
                 ("Runs".into(), Align::Right),
                 ("Failed".into(), Align::Right),
@@ -468,7 +542,7 @@ fn cost_blocks(input: &ReportInput) -> Vec<Block> {
                 ("Cost (USD)".into(), Align::Right),
             ],
             rows,
-        }),
+        )),
         Block::Paragraph(vec![text(format!(
             "Totals: {} LLM calls, {} tokens in, {} tokens out, ${:.4}; {} inside phases, {} from \
              the run's creation to its last write. LLM calls are attributed to the phase named by \

@@ -9,6 +9,7 @@ mod generate;
 mod report;
 pub mod review;
 pub mod run;
+mod serve;
 
 use crate::cli::Command;
 use std::process::ExitCode;
@@ -28,5 +29,6 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => review::diff(args),
         Command::Report(args) => report::report(args),
         Command::Export(args) => report::export(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

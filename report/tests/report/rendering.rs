@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use memory::{Budgets, FinalEvaluation, RunConfig, Totals, TrajectoryPoint};
+use memory::{Budgets, FinalEvaluation, RoundOutcome, RunConfig, Totals, TrajectoryPoint};
 use report::{
     render_html, render_markdown, trajectory_svg, write_report, AcceptedChange, AgentSource,
-    ComparisonRow, PhaseCost, RejectionCount, RejectionKind, ReportInput, RunInfo,
+    ComparisonRow, OutcomeCount, PhaseCost, ReportInput, RunInfo,
 };
 use serde_json::json;
 
@@ -22,6 +22,12 @@ fn point(round: u32, candidate: Option<f64>, accepted: Option<bool>, best: f64) 
         parent_score: Some(1.0),
         candidate_score: candidate,
         accepted,
+        outcome: match (accepted, candidate) {
+            (Some(true), _) => Some(RoundOutcome::Accepted),
+            (Some(false), Some(_)) => Some(RoundOutcome::NotBetter),
+            (Some(false), None) => Some(RoundOutcome::CompileError),
+            (None, _) => None,
+        },
         current: Some(best),
         running_best: Some(best),
     }
@@ -43,6 +49,10 @@ fn change(
         target: Some("hourly_jsd_mean".into()),
         hypothesis: hypothesis.into(),
         intervention: format!("change {round}"),
+        change: format!(
+            "heuristics/src/params.rs; +7 −2 lines; K {round} → {}",
+            round + 1
+        ),
         commit: Some(format!("c{round}")),
         score_before: before,
         score_after: Some(after),
@@ -67,6 +77,7 @@ fn input() -> ReportInput {
         model: "claude-test".into(),
         seeds: vec![7, 11],
         acceptance_rule: "score < parent - 1e-4".into(),
+        rule: json!({}),
         budgets: Budgets::default(),
         initial_commit: "c0".into(),
     };
@@ -77,6 +88,7 @@ fn input() -> ReportInput {
             agent: config.agent.clone(),
             model: config.model.clone(),
             status: "finished".into(),
+            status_reason: Some("ran its 4 rounds".into()),
             created_at: 1_780_272_000_000,
             updated_at: 1_780_275_600_000,
             initial_commit: "c0".into(),
@@ -100,14 +112,16 @@ fn input() -> ReportInput {
             ),
             change(4, "codex", AgentSource::ProposalArtifacts, EVIL, 0.9, 0.8),
         ],
+        rounds: Vec::new(),
+        records: Vec::new(),
         rejected: vec![
-            RejectionCount {
-                kind: RejectionKind::BuildFailed,
+            OutcomeCount {
+                outcome: RoundOutcome::CompileError,
                 count: 1,
                 rounds: vec![3],
             },
-            RejectionCount {
-                kind: RejectionKind::NotBetter,
+            OutcomeCount {
+                outcome: RoundOutcome::NotBetter,
                 count: 1,
                 rounds: vec![2],
             },
@@ -172,13 +186,20 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
     // Every accepted round is a row with its agent and hypothesis.
     let row = |round: u32| {
         md.lines()
-            .find(|l| l.starts_with(&format!("| {round} | ")) && l.contains("→"))
+            .find(|l| {
+                l.starts_with(&format!("| [{round}](rounds/round-{round:04}.md) | "))
+                    && l.contains("→")
+            })
             .unwrap_or_else(|| panic!("no accepted row for round {round} in\n{md}"))
     };
     let r1 = row(1);
     assert!(r1.contains("Travel is under-predicted after 17h"), "{r1}");
-    assert!(r1.contains("claude-code (run config)"), "{r1}");
+    assert!(r1.contains("| claude-code |"), "{r1}");
     assert!(r1.contains("1.0000 → 0.9000") && r1.contains("-0.1000") && r1.contains("+7 −2"));
+    assert!(
+        r1.contains("individual -0.0500, distribution -0.0300, behavior -0.0200"),
+        "{r1}"
+    );
     let r4 = row(4);
     assert!(r4.contains("| codex |"), "{r4}");
     assert!(
@@ -190,8 +211,15 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
     assert!(!md.contains("<script>"));
     // Rejected rounds are not in the accepted table.
     assert!(row_absent(&md, 2) && row_absent(&md, 3));
-    assert!(md.contains("**build failed**: 1 (round 3)"), "{md}");
-    assert!(md.contains("**evaluated, not better than the parent**: 1 (round 2)"));
+    assert!(
+        md.contains("**compile error**: 1 (round [3](rounds/round-0003.md))"),
+        "{md}"
+    );
+    assert!(md.contains("**not better**: 1 (round [2](rounds/round-0002.md))"));
+    assert!(
+        md.contains("Status: **finished** (ran its 4 rounds)."),
+        "{md}"
+    );
 
     // The agent is stated plainly.
     assert!(
@@ -200,19 +228,24 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
     );
     assert!(md.contains("records the agent once per run"));
 
-    // Comparison rows, the best validation Score in bold, the final evaluation appended.
+    // Comparison: one row per generator, val and test side by side, best Score in bold.
     for name in ["Markov baseline", "initial generator", "evolved generator"] {
-        assert!(
+        assert_eq!(
             md.lines()
-                .any(|l| l.starts_with(&format!("| {name} | validation |"))),
-            "{name}"
+                .filter(|l| l.starts_with(&format!("| {name} |")))
+                .count(),
+            1,
+            "{name}: {md}"
         );
     }
     assert!(
-        md.contains("| evolved generator | validation | 0.4000 | 0.2400 | 0.1600 | **0.8000** |"),
+        md.contains("| Generator | val Score | val Individual | val Distribution | val Behavior | test Score |"),
         "{md}"
     );
-    assert!(md.contains("| evolved generator c4 (final evaluation #1) | test | 0.4062 | 0.2437 | 0.1625 | **0.8125** |"), "{md}");
+    assert!(
+        md.contains("| evolved generator | **0.8000** | 0.4000 | 0.2400 | 0.1600 | **0.8125** | 0.4062 | 0.2437 | 0.1625 |"),
+        "{md}"
+    );
     assert!(md.contains("The test split was read 1 time"));
     assert!(md.contains("`orchestrator evaluate --run 3 --split test`"));
     assert!(
@@ -223,7 +256,7 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
 
 fn row_absent(md: &str, round: u32) -> bool {
     !md.lines()
-        .any(|l| l.starts_with(&format!("| {round} | ")) && l.contains(" → "))
+        .any(|l| l.starts_with(&format!("| [{round}](rounds/")) && l.contains(" → "))
 }
 
 #[test]
@@ -234,7 +267,16 @@ fn html_is_self_contained_and_escapes_run_text() {
     assert!(html.contains("<style>") && html.contains("<svg"));
     // No script, no external asset: the only URL is the SVG namespace.
     assert!(!html.to_lowercase().contains("<script"), "unescaped script");
-    assert!(!html.contains(" src=") && !html.contains("<link") && !html.contains("href="));
+    assert!(!html.contains(" src=") && !html.contains("<link"));
+    // Links stay inside the report: its round pages and its own sections.
+    for (at, _) in html.match_indices("href=\"") {
+        let href = &html[at + 6..];
+        let href = &href[..href.find('"').unwrap()];
+        assert!(
+            href.starts_with("rounds/round-") || href.starts_with('#'),
+            "{href}"
+        );
+    }
     assert_eq!(
         html.matches("http").count(),
         html.matches("http://www.w3.org/2000/svg").count() + html.matches("http-equiv").count()
@@ -243,51 +285,86 @@ fn html_is_self_contained_and_escapes_run_text() {
         "Anchors &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; collapse | when &quot;night&quot; &amp; day"
     ));
     assert!(html.contains("<strong>codex</strong>"));
-    assert!(html.contains("<td>evolved generator c4 (final evaluation #1)</td><td>test</td>"));
+    assert!(
+        html.contains(
+            "<th class=\"group\" colspan=\"4\">val</th><th class=\"group\" colspan=\"4\">test</th>"
+        ),
+        "{html}"
+    );
     // The chart inside the page counts the same attempts as the chart alone.
     assert_eq!(html.matches("class=\"attempt ").count(), 4);
+}
+
+/// Centres of the circle marks of class `class…` (a circle is drawn as the path
+/// `M{x - r},{y} a…`, radius 4.5).
+fn circle_centres(svg: &str, class: &str) -> Vec<(f64, f64)> {
+    attribute_values(svg, &format!("<path class=\"{class}"), "d")
+        .iter()
+        .map(|d| {
+            let (x, rest) = d[1..].split_once(',').unwrap();
+            let y = rest.split_whitespace().next().unwrap();
+            (x.parse::<f64>().unwrap() + 4.5, y.parse().unwrap())
+        })
+        .collect()
 }
 
 #[test]
 fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
     let input = input();
     let svg = trajectory_svg(&input.trajectory, 800, 400);
-    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.starts_with("<svg class=\"trajectory\""), "{svg}");
+    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.ends_with("</svg>"));
     assert_eq!(svg.matches("<svg").count(), 1);
     assert_eq!(svg.matches("class=\"attempt ").count(), 4, "{svg}");
-    assert_eq!(svg.matches("<circle class=\"attempt accepted\"").count(), 2);
-    assert_eq!(svg.matches("<circle class=\"attempt rejected\"").count(), 1);
-    assert_eq!(svg.matches("class=\"attempt not-evaluated\"").count(), 1);
+    assert_eq!(svg.matches("class=\"attempt accepted").count(), 2);
+    assert_eq!(
+        svg.matches("class=\"attempt rejected not_better").count(),
+        1
+    );
+    assert_eq!(
+        svg.matches("class=\"attempt not-evaluated compile_error")
+            .count(),
+        1
+    );
     assert_eq!(svg.matches("class=\"initial\"").count(), 1);
     assert!(
-        svg.contains(">Round</text>") && svg.contains(">Validation Score (lower is better)</text>")
+        svg.contains("\nRound\n</text>")
+            && svg.contains("\nValidation Score (lower is better)\n</text>")
     );
-    assert!(svg.contains("<title>Round 2: Score 0.9500, rejected</title>"));
+    assert!(
+        svg.contains("<title>Round 2: Score 0.9500, not better</title>"),
+        "{svg}"
+    );
+    assert!(svg.contains("<title>Round 3: compile error, never scored</title>"));
+    // The legend names every kind of mark drawn, and only those.
+    for label in [
+        "running best",
+        "initial generator",
+        "accepted",
+        "rejected",
+        "not scored (bottom edge)",
+    ] {
+        assert!(svg.contains(&format!("\n{label}\n</text>")), "{label}");
+    }
+    assert!(!svg.contains("off the chart (value") && !svg.contains("acceptance band (threshold"));
 
     // Attempts left to right by round; lower Scores lower on the chart (larger y).
-    let cx: Vec<f64> = attribute_values(&svg, "<circle class=\"attempt", "cx")
-        .iter()
-        .map(|v| v.parse().unwrap())
-        .collect();
-    let cy: Vec<f64> = attribute_values(&svg, "<circle class=\"attempt", "cy")
-        .iter()
-        .map(|v| v.parse().unwrap())
-        .collect();
-    assert_eq!(cx.len(), 3);
-    assert!(cx[0] < cx[1] && cx[1] < cx[2]);
+    let accepted = circle_centres(&svg, "attempt accepted");
+    let rejected = circle_centres(&svg, "attempt rejected");
+    let (a1, a4, r2) = (accepted[0], accepted[1], rejected[0]);
+    assert!(a1.0 < r2.0 && r2.0 < a4.0);
     // Rounds 1 (0.90), 2 (0.95), 4 (0.80).
-    assert!(cy[1] < cy[0] && cy[0] < cy[2], "{cy:?}");
-    // Inside the 800 x 400 canvas.
-    assert!(cx.iter().chain(&cy).all(|v| *v > 0.0 && *v < 800.0));
+    assert!(r2.1 < a1.1 && a1.1 < a4.1, "{a1:?} {r2:?} {a4:?}");
+    assert!([a1, a4, r2]
+        .iter()
+        .all(|p| p.0 > 0.0 && p.0 < 800.0 && p.1 > 0.0 && p.1 < 400.0));
 
-    // The running best: one polyline, from round 0 to the last round, a staircase that only
-    // goes right and down the Score axis (up in pixels is a higher Score).
+    // The running best: one polyline from round 0, a staircase that only goes right and
+    // down the Score axis (down in pixels is a lower Score), through the accepted points.
     let lines = attribute_values(&svg, "<polyline class=\"running-best\"", "points");
     assert_eq!(lines.len(), 1);
     let pts = polyline_points(&lines[0]);
-    // (0, 1.0) → (1, 1.0) → (1, 0.9) → (4, 0.9) → (4, 0.8)
-    assert_eq!(pts.len(), 5, "{pts:?}");
     assert!(
         pts.windows(2).all(|w| w[1].0 >= w[0].0 && w[1].1 >= w[0].1),
         "{pts:?}"
@@ -296,20 +373,17 @@ fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
         pts.windows(2).all(|w| w[1].0 == w[0].0 || w[1].1 == w[0].1),
         "not a staircase: {pts:?}"
     );
-    // It passes through the accepted points.
-    assert!(pts
-        .iter()
-        .any(|p| (p.0 - cx[0]).abs() < 0.11 && (p.1 - cy[0]).abs() < 0.11));
-    assert!(pts
-        .iter()
-        .any(|p| (p.0 - cx[2]).abs() < 0.11 && (p.1 - cy[2]).abs() < 0.11));
-
+    for p in [a1, a4] {
+        assert!(
+            pts.iter()
+                .any(|q| (q.0 - p.0).abs() < 0.2 && (q.1 - p.1).abs() < 0.2),
+            "{p:?} {pts:?}"
+        );
+    }
     // Ticks on both axes: rounds 0..=4, and several Score labels.
     for r in 0..=4 {
         assert!(
-            svg.contains(&format!(
-                "text-anchor=\"middle\" fill=\"#57606a\">{r}</text>"
-            )),
+            svg.contains("text-anchor=\"middle\"") && svg.contains(&format!("\n{r}\n</text>")),
             "x tick {r}"
         );
     }
@@ -360,7 +434,15 @@ fn write_report_writes_markdown_html_and_chart() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["report.html", "report.md", "trajectory.svg"]);
+    assert_eq!(
+        names,
+        [
+            "comparison.json",
+            "report.html",
+            "report.md",
+            "trajectory.svg"
+        ]
+    );
 
     // A file where the folder should be is reported with its path.
     let blocked = dir.path().join("file");

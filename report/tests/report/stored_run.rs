@@ -3,13 +3,13 @@
 //! test split), loaded with `ReportInput::load` and rendered in both formats and per round.
 
 use memory::{
-    AttributionRecord, Budgets, Candidate, Comparison, LlmCall, Memory, Metrics, Phase,
-    PhaseOutput, PhaseRecord, Proposal, RunConfig, RunLock, StepOutcome, Trial, ValidityCheck,
-    VerificationRecord,
+    AttributionRecord, Budgets, Candidate, ChangeSummary, Comparison, ConstantChange, FileChange,
+    LlmCall, Memory, Metrics, Phase, PhaseOutput, PhaseRecord, Proposal, RoundOutcome, RunConfig,
+    RunLock, StepOutcome, Trial, ValidityCheck, VerificationRecord,
 };
 use report::{
-    render_html, render_markdown, render_round, round_json, write_report, AgentSource,
-    ComparisonRow, RejectionKind, ReportInput,
+    render_html, render_markdown, render_round, render_round_markdown, round_json, write_report,
+    AgentSource, ComparisonRow, ReportInput, RoundNeighbours,
 };
 use serde_json::json;
 
@@ -24,6 +24,7 @@ fn config() -> RunConfig {
         model: "claude-test".into(),
         seeds: vec![1, 2, 3],
         acceptance_rule: "score < parent - 1e-4".into(),
+        rule: json!({"min_effect": 1e-4}),
         budgets: Budgets {
             max_rounds: Some(3),
             ..Budgets::default()
@@ -70,6 +71,24 @@ async fn write_round(memory: &Memory, lock: &RunLock, r: &Round) {
             Phase::Apply => PhaseRecord::Candidate(Candidate {
                 commit: format!("c{}", r.round),
                 diff: diff.clone(),
+                summary: ChangeSummary {
+                    files: vec![FileChange {
+                        path: "heuristics/src/params.rs".into(),
+                        added: 2,
+                        removed: 1,
+                        created: None,
+                    }],
+                    constants: vec![ConstantChange {
+                        file: "heuristics/src/params.rs".into(),
+                        name: "P".into(),
+                        public: true,
+                        old: Some(format!("0.{}", r.round)),
+                        new: Some(format!("0.{}5", r.round)),
+                    }],
+                    code_lines: (100, 101),
+                    constant_items: (10, 10),
+                    notes: vec![],
+                },
             }),
             Phase::Decision => PhaseRecord::Verification(VerificationRecord {
                 build: StepOutcome {
@@ -93,11 +112,19 @@ async fn write_round(memory: &Memory, lock: &RunLock, r: &Round) {
                 parent_metrics: r.before.clone(),
                 comparison: r.after.as_ref().map(|a| Comparison::between(&r.before, a)),
                 accepted: r.accepted,
+                outcome: if r.accepted {
+                    RoundOutcome::Accepted
+                } else if !r.build_ok {
+                    RoundOutcome::CompileError
+                } else {
+                    RoundOutcome::NotBetter
+                },
                 reason: if r.accepted {
                     "score improved".into()
                 } else {
                     "not better".into()
                 },
+                evidence: None,
             }),
             Phase::Report => PhaseRecord::Trial(Trial {
                 failure_mode: format!("evening travel, round {}", r.round),
@@ -143,7 +170,7 @@ fn call(round: u32, step: &str, cost: f64) -> LlmCall {
 async fn a_stored_run_loads_and_renders() {
     let dir = TempDir::new("stored");
     let memory = Memory::open(dir.path().join("runs.sqlite")).await.unwrap();
-    let lock = memory.create_run(&config()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
     let run = lock.run();
     let m = |s: f64| metrics(s, &[("hourly_jsd_mean", s / 10.0)]);
     let rounds = [
@@ -220,18 +247,28 @@ async fn a_stored_run_loads_and_renders() {
     assert!((change.group_deltas["individual"] + 0.05).abs() < 1e-12);
     assert_eq!((change.lines_added, change.lines_removed), (2, 1));
     assert_eq!(change.target_before, Some(0.1));
-    let kinds: Vec<(RejectionKind, Vec<u32>)> = input
+    let kinds: Vec<(RoundOutcome, Vec<u32>)> = input
         .rejected
         .iter()
-        .map(|r| (r.kind, r.rounds.clone()))
+        .map(|r| (r.outcome, r.rounds.clone()))
         .collect();
     assert_eq!(
         kinds,
         [
-            (RejectionKind::BuildFailed, vec![2]),
-            (RejectionKind::NotBetter, vec![3])
+            (RoundOutcome::CompileError, vec![2]),
+            (RoundOutcome::NotBetter, vec![3])
         ]
     );
+    // The round table: one row per round, its change, decision and reason.
+    assert_eq!(input.rounds.len(), 3);
+    assert_eq!(
+        input.rounds[0].change,
+        "heuristics/src/params.rs; +2 −1 lines; P 0.1 → 0.15"
+    );
+    assert_eq!(input.rounds[1].outcome, Some(RoundOutcome::CompileError));
+    assert_eq!(input.rounds[2].reason.as_deref(), Some("not better"));
+    assert_eq!(input.rounds[0].state, "finished");
+    assert!((input.rounds[0].cost_usd - 0.75).abs() < 1e-12);
     assert_eq!(input.final_evaluations.len(), 1);
     // Every phase ran once per round; LLM calls land on their phase or their own step row.
     for cost in input.phase_costs.iter().take(Phase::ALL.len()) {
@@ -258,7 +295,8 @@ async fn a_stored_run_loads_and_renders() {
     assert_eq!(json["trajectory"].as_array().unwrap().len(), 3);
     assert_eq!(json["trajectory"][1]["accepted"], false);
     assert_eq!(json["accepted"][0]["agent"], "codex-cli");
-    assert_eq!(json["rejected"][0]["kind"], "build_failed");
+    assert_eq!(json["rejected"][0]["outcome"], "compile_error");
+    assert_eq!(json["rounds"][1]["outcome"], "compile_error");
     assert_eq!(json["final_evaluations"][0]["split"], "test");
     assert_eq!(json["totals"]["llm_calls"], 3);
 
@@ -268,18 +306,31 @@ async fn a_stored_run_loads_and_renders() {
         md.contains("Commutes &lt;b&gt;end&lt;/b&gt; later than the anchors allow"),
         "{md}"
     );
-    assert!(md.contains("| 1 | codex-cli |"), "{md}");
+    assert!(
+        md.contains("| [1](rounds/round-0001.md) | codex-cli |"),
+        "{md}"
+    );
     assert!(
         md.contains("proposed by the coding agent **codex-cli**"),
         "{md}"
     );
-    assert!(md.contains("**build failed**: 1 (round 2)"));
-    assert!(md.contains("The test split was read 1 time"));
     assert!(
-        md.contains("| evolved generator c1 (final evaluation #1) | test |"),
+        md.contains("**compile error**: 1 (round [2](rounds/round-0002.md))"),
+        "{md}"
+    );
+    assert!(md.contains("The test split was read 1 time"));
+    // One row per generator; the evolved generator's val and test side by side.
+    let evolved: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| evolved generator |"))
+        .collect();
+    assert_eq!(evolved.len(), 1, "{md}");
+    assert!(
+        evolved[0].contains("| **0.9000** |") && evolved[0].contains("| **0.9300** |"),
         "{md}"
     );
     assert!(md.contains("| lesson (LLM step) | 0 | 0 |"), "{md}");
+    assert!(md.contains("Status: **active**"), "{md}");
     assert!(
         md.contains("3 rounds (3 finished): 1 accepted, 2 rejected."),
         "{md}"
@@ -297,9 +348,48 @@ async fn a_stored_run_loads_and_renders() {
     assert!(
         md_path.is_file() && html_path.is_file() && out.path().join("trajectory.svg").is_file()
     );
+    // Every round has its pages, linked from the report and back to it.
+    for round in 1..=3 {
+        for ext in ["md", "html"] {
+            let page = out.path().join(format!("rounds/round-{round:04}.{ext}"));
+            assert!(page.is_file(), "{}", page.display());
+        }
+    }
+    let html_report = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html_report.contains("<a href=\"rounds/round-0002.html\">2</a>"));
+    let page = std::fs::read_to_string(out.path().join("rounds/round-0001.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"../report.html\">Run 1</a>")
+            && page.contains("<a href=\"round-0002.html\">round 2 →</a>")
+    );
+    assert!(
+        page.contains("<span class=\"add\">+let p = 0.15;</span>"),
+        "{page}"
+    );
+    assert!(page.contains("Commutes &lt;b&gt;end&lt;/b&gt; later") && !page.contains("<b>end</b>"));
+    assert!(!page.to_lowercase().contains("<script"));
+    let rows: Vec<ComparisonRow> =
+        report::read_comparison(&out.path().join("comparison.json")).unwrap();
+    assert_eq!(rows, input.comparison);
 
     // One round's report.
     let accepted = memory.round_record(run, 1).await.unwrap();
+    let md = render_round_markdown(
+        &accepted,
+        &config(),
+        RoundNeighbours {
+            previous: None,
+            next: Some(2),
+        },
+    );
+    check_markdown_tables(&md);
+    assert!(md.starts_with("# Run 1, round 1: accepted\n"), "{md}");
+    assert!(
+        md.contains("[Run 1](../report.md) [round 2 →](round-0002.md)"),
+        "{md}"
+    );
+    assert!(md.contains("```diff\n--- a/h.rs"), "{md}");
+    assert!(md.contains("**accepted** score improved"), "{md}");
     let text = render_round(&accepted, &config());
     assert!(text.starts_with("Run 1, round 1: ACCEPTED\n"), "{text}");
     assert!(
@@ -323,7 +413,14 @@ async fn a_stored_run_loads_and_renders() {
         at("individual") < at("distribution") && at("distribution") < at("behavior"),
         "{text}"
     );
-    assert!(text.contains("  Decision: ACCEPTED — score improved"));
+    assert!(
+        text.contains("  Decision: ACCEPTED (accepted) — score improved"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Change: heuristics/src/params.rs; +2 −1 lines; P 0.1 → 0.15"),
+        "{text}"
+    );
     assert!(text.contains("  Lesson: lesson of round 1"));
     assert!(
         text.contains("LLM calls: 2, 2000 tokens in, 400 tokens out, $0.7500"),
@@ -338,7 +435,7 @@ async fn a_stored_run_loads_and_renders() {
     let failed = memory.round_record(run, 2).await.unwrap();
     let text = render_round(&failed, &config());
     assert!(
-        text.starts_with("Run 1, round 2: REJECTED (build failed)\n"),
+        text.starts_with("Run 1, round 2: REJECTED (compile error)\n"),
         "{text}"
     );
     assert!(
@@ -367,6 +464,11 @@ async fn a_stored_run_loads_and_renders() {
         "Commutes <b>end</b> later than the anchors allow"
     );
     assert_eq!(value["verification"]["accepted"], true);
+    assert_eq!(value["outcome"], "accepted");
+    assert_eq!(
+        value["candidate"]["headline"],
+        "heuristics/src/params.rs; +2 −1 lines; P 0.1 → 0.15"
+    );
     assert_eq!(value["phases"].as_array().unwrap().len(), Phase::ALL.len());
     assert_eq!(value["llm_calls"].as_array().unwrap().len(), 2);
     assert_eq!(round_json(&failed, &config())["agent_source"], "run_config");
