@@ -136,6 +136,11 @@ impl ScriptedServer {
         *lock(&self.state.models) = reply;
     }
 
+    /// Appends answers to the script.
+    pub fn extend_script(&self, more: Vec<Scripted>) {
+        lock(&self.state.remaining).extend(more);
+    }
+
     pub fn requests(&self) -> Vec<Value> {
         lock(&self.state.requests).clone()
     }

@@ -19,6 +19,7 @@ mod support {
     pub struct GitBench {
         pub root: PathBuf,
         pub builds: AtomicUsize,
+        pub previews: AtomicUsize,
     }
 
     fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
@@ -77,6 +78,7 @@ mod support {
             GitBench {
                 root,
                 builds: AtomicUsize::new(0),
+                previews: AtomicUsize::new(0),
             }
         }
 
@@ -194,6 +196,17 @@ mod support {
         fn reset(&self) {
             git(&self.root, &["checkout", "--", "."], None).unwrap();
             git(&self.root, &["clean", "-fdq"], None).unwrap();
+        }
+
+        async fn preview(&self) -> String {
+            self.previews.fetch_add(1, Ordering::SeqCst);
+            format!(
+                "PREVIEW of a change of {} lines",
+                self.current_diff()
+                    .lines()
+                    .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+                    .count()
+            )
         }
     }
 }
@@ -801,6 +814,35 @@ mod command {
     }
 
     #[tokio::test]
+    async fn a_command_previews_its_change_through_the_preview_command() {
+        let bench = GitBench::new("command-preview");
+        let cmd = r#"sed -i 's/K: usize = 5/K: usize = 8/' heuristics/src/params.rs
+"$MOBEVOLVE_PREVIEW" > preview.txt
+test -d "$(dirname "$MOBEVOLVE_PROPOSAL_FILE")"
+grep -q 'PREVIEW of a change of 1 lines' preview.txt"#;
+        let mut a = CommandAgent::new(CommandConfig::new(cmd));
+        let p = a.propose(&request(&bench), &bench).await.unwrap();
+        assert_eq!(p.change, Change::EditedWorktree);
+        assert_eq!(bench.previews.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_is_unavailable_not_a_rejection() {
+        let bench = GitBench::new("command-missing");
+        let mut a = CommandAgent::new(CommandConfig::new("no-such-program-xyz --go"));
+        match a.preflight().await {
+            Err(AgentError::Unavailable(m)) => assert!(m.contains("no-such-program-xyz"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match a.propose(&request(&bench), &bench).await {
+            Err(AgentError::Unavailable(m)) => assert!(m.contains("could not run"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let mut ok = CommandAgent::new(CommandConfig::new("true"));
+        assert!(ok.preflight().await.is_ok());
+    }
+
+    #[tokio::test]
     async fn a_command_edits_the_worktree_and_leaves_a_proposal() {
         let bench = GitBench::new("command");
         let cmd = r#"sed -i 's/K: usize = 5/K: usize = 6/' heuristics/src/params.rs
@@ -987,6 +1029,32 @@ mod inbox {
         );
         assert_eq!(p.change, Change::EditedWorktree);
         assert!(bench.params().contains("K: usize = 4;"));
+    }
+
+    #[tokio::test]
+    async fn a_person_asks_for_a_preview_before_answering() {
+        let (bench, inbox, mut agent) = setup("inbox-preview");
+        let h = human(inbox.join("round-2"), 7, |dir, wt| {
+            let p = wt.join("heuristics/src/params.rs");
+            let t = std::fs::read_to_string(&p).unwrap().replace("= 5;", "= 3;");
+            std::fs::write(p, t).unwrap();
+            std::fs::write(dir.join("preview"), "").unwrap();
+            let result = dir.join("preview-result.md");
+            for _ in 0..1000 {
+                if result.is_file() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let text = std::fs::read_to_string(&result).expect("the preview was answered");
+            assert_eq!(text, "PREVIEW of a change of 1 lines");
+            assert!(!dir.join("preview").exists(), "the request stayed");
+            std::fs::write(dir.join("done"), "{}").unwrap();
+        });
+        let p = agent.propose(&request(&bench), &bench).await.unwrap();
+        h.join().unwrap();
+        assert_eq!(p.change, Change::EditedWorktree);
+        assert_eq!(bench.previews.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -13,6 +13,9 @@
 //! - `faults`: a full disk, a locked database, a read-only run folder, changed or missing
 //!   data and a deleted worktree are reported clearly, lose nothing and are resumed past;
 //!   hostile candidates are each rejected for their own reason and nothing escapes.
+//! - `agent_failures`: an agent that cannot work is refused before anything is created; an
+//!   endpoint refusing mid-run stops the run (failed, resumable) with no trial; a round whose
+//!   agent changes nothing keeps the parent's rollouts.
 //! - `random_kills`: at least 50 SIGKILLs at random moments (timers and phase boundaries)
 //!   over a several-round run end where the uninterrupted run ended; only a request in
 //!   flight at a kill is ever sent again; no worktree, process or lock is left behind.
@@ -26,6 +29,8 @@ mod harness;
 #[path = "orchestrator/scripts.rs"]
 mod scripts;
 
+#[path = "orchestrator/agent_failures.rs"]
+mod agent_failures;
 #[path = "orchestrator/crash_resume.rs"]
 mod crash_resume;
 #[path = "orchestrator/diff_mode.rs"]

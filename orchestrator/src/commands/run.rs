@@ -12,6 +12,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     args.runs.dir = std::path::absolute(&args.runs.dir)?;
     runtime()?.block_on(async move {
         let settings = RunSettings::from_args(&args)?;
+        // An agent that cannot work is refused before any run is created.
+        let templates = match &settings.prompts_dir {
+            Some(d) => prompts::Templates::from_dir(d)?,
+            None => prompts::Templates::builtin(),
+        };
+        crate::evolution::agent_factory::preflight(&settings.agent, templates).await?;
         let resumable = if args.new {
             None
         } else {

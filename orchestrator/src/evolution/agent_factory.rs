@@ -18,6 +18,21 @@ pub fn make_agent(
     spent: (f64, u64),
     templates: prompts::Templates,
 ) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
+    make_agent_with_store(
+        settings,
+        Arc::new(MemoryLlmStore { memory, lock }),
+        spent,
+        templates,
+    )
+}
+
+/// [`make_agent`] with any store of LLM calls.
+fn make_agent_with_store(
+    settings: &AgentSettings,
+    store: Arc<dyn agents::LlmCallStore>,
+    spent: (f64, u64),
+    templates: prompts::Templates,
+) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
     Ok(match settings {
         AgentSettings::Builtin => (Box::new(BuiltinAgent), None),
         AgentSettings::Openai {
@@ -52,7 +67,6 @@ pub fn make_agent(
                 spent.0,
                 spent.1,
             );
-            let store = Arc::new(MemoryLlmStore { memory, lock });
             let agent = OpenAiAgent::new(config, budget.clone(), store)?;
             (Box::new(agent), Some(budget))
         }
@@ -71,4 +85,29 @@ pub fn make_agent(
             (Box::new(InboxAgent::new(config)), None)
         }
     })
+}
+
+/// Checks that the configured agent can work at all (endpoint reachable, key accepted, model
+/// served; command found; inbox writable) before anything of a run is created or resumed.
+pub async fn preflight(settings: &AgentSettings, templates: prompts::Templates) -> anyhow::Result<()> {
+    let mut agent: Box<dyn Agent> = match settings {
+        AgentSettings::Openai { .. } => {
+            // A throw-away agent: the preflight sends no chat request, so nothing is stored.
+            let (agent, _) = make_agent_with_store(
+                settings,
+                Arc::new(agents::MemoryCallStore::default()),
+                (0.0, 0),
+                templates,
+            )?;
+            agent
+        }
+        other => {
+            let store = Arc::new(agents::MemoryCallStore::default());
+            make_agent_with_store(other, store, (0.0, 0), templates)?.0
+        }
+    };
+    agent
+        .preflight()
+        .await
+        .map_err(|e| anyhow::anyhow!("the {} agent cannot work: {e}", settings.name()))
 }

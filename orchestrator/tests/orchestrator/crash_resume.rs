@@ -105,7 +105,14 @@ fn a_sigkill_in_every_phase_then_resume_ends_like_the_uninterrupted_run() {
     assert_eq!(s.status, RunStatus::Stopped);
     // Same commits (deterministic, the same accepted candidate), trajectory and decisions.
     harness::assert_same_end(&s, &run_dir, r, &reference.run_dir);
+    // …and what must hold on its own, not only by comparison: the recorded change is the
+    // applied one, nothing was rolled out twice, every prompt remembers every trial.
+    harness::assert_absolute_facts(&s, &run_dir);
     assert_ne!(s.current_commit, s.initial_commit);
+    let fix = &s.round(1).candidate.as_ref().unwrap().summary;
+    assert_eq!(fix.constants.len(), 1, "{fix:?}");
+    assert_eq!(fix.constants[0].name, harness::DEGRADED);
+    assert_eq!(fix.constants[0].old.as_deref(), Some(harness::DEGRADED_VALUE));
     // Every phase of round 1 was attempted twice (killed once, then redone) and is done.
     for entry in &s.round(1).phases {
         assert_eq!(entry.state, PhaseState::Done, "{}", entry.phase.name());

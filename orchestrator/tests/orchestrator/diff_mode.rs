@@ -42,7 +42,7 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
     );
     let r1 = s.round(1);
     let candidate = r1.candidate.as_ref().unwrap().commit.clone();
-    assert_eq!(harness::artifacts(r1, Phase::Decision)["accepted"], true);
+    assert_eq!(harness::artifacts(r1, Phase::Decision)["outcome"], "accepted");
     assert_eq!(s.trajectory[0].accepted, Some(true));
     assert_eq!(harness::main_commit(&run_dir), candidate);
     assert_eq!(
@@ -61,17 +61,21 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
     );
     let r2 = s.round(2);
     let apply = harness::artifacts(r2, Phase::Apply);
-    assert_eq!(apply["rejection"]["kind"], "outside_scope", "{apply}");
+    assert_eq!(apply["rejection"]["outcome"], "outside_scope", "{apply}");
     let reason = harness::artifacts(r2, Phase::Decision)["reason"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(
-        reason.starts_with("rejected (outside_scope)") && reason.contains("heuristics/Cargo.toml"),
+        reason.starts_with("outside_scope: ") && reason.contains("heuristics/Cargo.toml"),
         "{reason}"
     );
+    assert_eq!(
+        r2.verification.as_ref().unwrap().outcome,
+        memory::RoundOutcome::OutsideScope
+    );
     assert!(r2.verification.as_ref().unwrap().metrics.is_none());
-    assert!(harness::artifacts(r2, Phase::Build)["skipped"].is_string());
+    assert_eq!(harness::artifacts(r2, Phase::Build)["step"]["result"], "skipped");
     assert!(
         harness::git(&run_dir, &["ls-tree", "-r", "--name-only", "main"])
             .lines()
@@ -80,7 +84,7 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
 
     // Round 3: the compile error goes back to the model; the repaired change is applied,
     // built, verified and scored — a comment changes nothing, so it scores exactly like
-    // its parent and is rejected by the noise rule, not before scoring.
+    // its parent on the same seeds and is rejected as not better, not before scoring.
     let repair = harness::last_user(&reqs[5]);
     assert!(
         repair.contains("compile error") && repair.contains("mismatched types"),
@@ -90,16 +94,19 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
     assert_eq!(r3.parent_commit, candidate);
     let apply = harness::artifacts(r3, Phase::Apply);
     assert!(apply["rejection"].is_null(), "{apply}");
-    assert_eq!(harness::artifacts(r3, Phase::Build)["ok"], true);
-    assert_eq!(harness::artifacts(r3, Phase::Verification)["ok"], true);
+    assert_eq!(harness::artifacts(r3, Phase::Build)["step"]["result"], "passed");
+    assert_eq!(harness::artifacts(r3, Phase::Verification)["step"]["result"], "passed");
     let v = r3.verification.as_ref().unwrap();
     assert!(v.build.ok && v.tests.ok && !v.accepted, "{v:?}");
-    assert!(!v.reason.starts_with("rejected ("), "{}", v.reason);
-    let t = &s.trajectory[2];
-    assert_eq!(
-        t.candidate_score, t.parent_score,
-        "a comment changed the score"
-    );
+    assert_eq!(v.outcome, memory::RoundOutcome::NotBetter, "{}", v.reason);
+    let screening = &v.evidence.as_ref().expect("scored").screening;
+    assert_eq!(screening.improvement, 0.0, "a comment changed the score");
+    assert_eq!(screening.parent_score, screening.candidate_score);
+    // The applied change is the comment, recorded as applied.
+    let summary = &r3.candidate.as_ref().unwrap().summary;
+    assert_eq!(summary.files.len(), 1);
+    assert_eq!(summary.files[0].path, PARAMS);
+    assert!(summary.constants.is_empty());
     let commit3 = &r3.candidate.as_ref().unwrap().commit;
     let rejected = harness::git(
         &run_dir,

@@ -654,13 +654,19 @@ fn hostile_candidates_are_each_rejected_for_their_own_reason_and_nothing_escapes
             .unwrap_or_else(|| panic!("{}: no decision", change.what));
         assert!(!verdict.accepted, "{} was accepted", change.what);
         assert!(verdict.metrics.is_none(), "{} was scored", change.what);
-        let prefix = format!("rejected ({}): ", change.kind);
+        let prefix = format!("{}: ", change.kind);
         assert!(
             verdict.reason.starts_with(&prefix),
             "{}: expected `{prefix}…`, got: {}",
             change.what,
             verdict.reason
         );
+        let expected = if change.kind == "outside_scope" {
+            memory::RoundOutcome::OutsideScope
+        } else {
+            memory::RoundOutcome::LimitExceeded
+        };
+        assert_eq!(verdict.outcome, expected, "{}", change.what);
         assert_mentions(&verdict.reason, change.says);
         assert!(!verdict.reason.contains("READ THE TEST SPLIT"));
     }

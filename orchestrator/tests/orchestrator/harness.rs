@@ -536,3 +536,71 @@ pub fn sandbox_processes(fx: &Fixture) -> Vec<String> {
 }
 
 pub use agents::scripted_server::{last_user, tool_results};
+
+/// Facts every finished round of a run must show on its own, whatever run it is compared
+/// with: the recorded change is the change in the repository, its summary names every
+/// constant the repository's diff changes, no generator was rolled out twice (every round
+/// after the first reuses its parent's stored rollouts), and every round's prompt carries a
+/// line for every earlier trial.
+pub fn assert_absolute_facts(state: &RunState, run_dir: &Path) {
+    for record in &state.rounds {
+        let r = record.round;
+        let Some(candidate) = &record.candidate else {
+            continue;
+        };
+        if candidate.commit != record.parent_commit {
+            let actual = git(
+                run_dir,
+                &["diff", &record.parent_commit, &candidate.commit, "--", "heuristics/"],
+            );
+            let changed = |diff: &str| -> Vec<String> {
+                let mut lines: Vec<String> = diff
+                    .lines()
+                    .filter(|l| {
+                        (l.starts_with('+') || l.starts_with('-'))
+                            && !l.starts_with("+++")
+                            && !l.starts_with("---")
+                    })
+                    .map(str::to_string)
+                    .collect();
+                lines.sort();
+                lines
+            };
+            assert_eq!(
+                changed(&candidate.diff),
+                changed(&actual),
+                "round {r}: the recorded change is not the applied one"
+            );
+            for c in &candidate.summary.constants {
+                let new = c.new.as_deref().unwrap_or("");
+                assert!(
+                    actual.contains(&format!("{}: ", c.name)) && actual.contains(new),
+                    "round {r}: the summary names {} → {new}, the repository's diff does not",
+                    c.name
+                );
+            }
+            let constant_lines = changed(&actual)
+                .iter()
+                .filter(|l| l.starts_with('+') && l.contains("const "))
+                .count();
+            assert!(
+                candidate.summary.constants.len() >= constant_lines.min(1),
+                "round {r}: constants changed in the repository but not in the summary"
+            );
+        }
+        if r > 1 {
+            let parent = artifacts(record, memory::Phase::ParentRollout);
+            assert_eq!(
+                parent["reused"], true,
+                "round {r}: the parent was rolled out again: {parent}"
+            );
+            let prompt = &record.proposal.as_ref().expect("a proposal").prompt;
+            for earlier in 1..r {
+                assert!(
+                    prompt.contains(&format!("- r{earlier:03} ")),
+                    "round {r}'s prompt has no line for trial {earlier}"
+                );
+            }
+        }
+    }
+}

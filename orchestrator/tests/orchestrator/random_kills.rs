@@ -502,6 +502,7 @@ fn random_sigkills_over_a_whole_run_end_like_the_uninterrupted_run() {
     let run_dir = runs.join("run-1");
     assert_eq!(s.totals.finished_rounds, rounds);
     harness::assert_same_end(&s, &run_dir, r, &reference.run_dir);
+    harness::assert_absolute_facts(&s, &run_dir);
     for round in &s.rounds {
         assert_eq!(
             round.llm_calls.len(),

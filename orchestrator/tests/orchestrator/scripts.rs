@@ -90,7 +90,7 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-fn diff_reply(target: &str, hypothesis: &str, diff: &str) -> Scripted {
+pub fn diff_reply(target: &str, hypothesis: &str, diff: &str) -> Scripted {
     paid(text(&format!(
         "TARGET: {target}\nHYPOTHESIS: {hypothesis}\nRATIONALE: see the diff.\n\n```diff\n{diff}```\n"
     )))

@@ -243,3 +243,28 @@ pub fn rejected(rejection: &sandbox::Rejection) -> Rejected {
         sandbox_kind: kind,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_or_malformed_artifact_is_an_error_never_a_default() {
+        let complete = serde_json::json!({
+            "step": {"result": "passed", "secs": 1.0},
+            "tests_secs": 1.0,
+            "rollouts": [],
+            "validity": [{"name": "diaries of seed 7", "passed": true, "detail": "ok"}],
+            "evolution_scores": [0.9],
+        });
+        assert!(serde_json::from_value::<VerificationArtifacts>(complete.clone()).is_ok());
+        let mut missing = complete.clone();
+        missing.as_object_mut().unwrap().remove("validity");
+        let err = serde_json::from_value::<VerificationArtifacts>(missing).unwrap_err();
+        assert!(err.to_string().contains("validity"), "{err}");
+        let mut renamed = complete;
+        let v = renamed.as_object_mut().unwrap().remove("validity").unwrap();
+        renamed["validity_checks"] = v;
+        assert!(serde_json::from_value::<VerificationArtifacts>(renamed).is_err());
+    }
+}

@@ -50,15 +50,20 @@ pub async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
     };
     let (outcome, reason, evidence, metrics, paired_parent) =
         match earlier_rejection(run, r, Phase::Decision).await? {
-            Some(rejected) => (rejected.outcome, rejected.message, None, None, None),
+            Some(rejected) => {
+                let reason = match &rejected.sandbox_kind {
+                    Some(kind) => format!("{kind}: {}", rejected.message),
+                    None => rejected.message,
+                };
+                (rejected.outcome, reason, None, None, None)
+            }
             None => {
                 let screening = evaluation
                     .screening
                     .as_ref()
                     .context("the evaluation phase recorded no screening comparison")?;
                 let verdict = run.settings.rule.decide(&RuleInputs {
-                    valid: verification.validity.iter().all(|v| v.passed)
-                        && !verification.validity.is_empty(),
+                    valid: diaries_valid(&verification.validity),
                     simplifies: evaluation.simplifies,
                     screening,
                     confirmation: evaluation.confirmation.as_ref(),
@@ -140,4 +145,27 @@ fn mean_selection(run: &Run, commit: &str, seeds: &[u64]) -> anyhow::Result<memo
     Ok(mean_metrics(
         evaluations.iter().map(|e| e.part(Part::Selection)),
     ))
+}
+
+/// Whether the candidate's diaries passed their validity checks: every check passed, and
+/// there was at least one (no checks is no evidence).
+fn diaries_valid(checks: &[memory::ValidityCheck]) -> bool {
+    !checks.is_empty() && checks.iter().all(|c| c.passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_validity_check_is_no_evidence_of_validity() {
+        let check = |passed| memory::ValidityCheck {
+            name: "diaries of seed 7".into(),
+            passed,
+            detail: String::new(),
+        };
+        assert!(!diaries_valid(&[]));
+        assert!(diaries_valid(&[check(true), check(true)]));
+        assert!(!diaries_valid(&[check(true), check(false)]));
+    }
 }

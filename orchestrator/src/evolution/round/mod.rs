@@ -44,7 +44,7 @@ enum PhaseResult {
 
 /// How long to wait before asking an unavailable agent again, attempt by attempt; after the
 /// last, the run stops (failed, resumable).
-const AGENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(5), Duration::from_secs(20)];
+const AGENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(5), Duration::from_secs(15)];
 
 pub async fn run_round(
     run: &mut Run,

@@ -250,3 +250,34 @@ async fn builtin_context(
         noise_floor: needed_gain.unwrap_or(0.01),
     })?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infrastructure_failures_are_not_rejections() {
+        let unavailable = [
+            AgentError::Refused { status: 401, message: "bad key".into() },
+            AgentError::Refused { status: 403, message: "forbidden".into() },
+            AgentError::Refused { status: 404, message: "no such model".into() },
+            AgentError::Transport { attempts: 5, message: "connection refused".into() },
+            AgentError::Setup("cannot write the prompt".into()),
+            AgentError::Unavailable("command not found".into()),
+        ];
+        for e in unavailable {
+            assert!(classify(&e).is_err(), "{e} was taken for a rejection");
+        }
+        let rejections = [
+            (AgentError::Refused { status: 400, message: "context too long".into() }, RoundOutcome::AgentFailed),
+            (AgentError::Protocol("not JSON".into()), RoundOutcome::AgentFailed),
+            (AgentError::StepLimit { steps: 30 }, RoundOutcome::AgentFailed),
+            (AgentError::Timeout(std::time::Duration::from_secs(1)), RoundOutcome::AgentFailed),
+            (AgentError::NoChange("nothing edited".into()), RoundOutcome::NoChange),
+            (AgentError::Declined("not today".into()), RoundOutcome::AgentDeclined),
+        ];
+        for (e, outcome) in rejections {
+            assert_eq!(classify(&e).unwrap(), outcome, "{e}");
+        }
+    }
+}
