@@ -1,5 +1,7 @@
 //! The code → activity mapping of a config: exact codes, inclusive integer ranges
 //! (`"12-21"`), `""` for an empty field, and an optional default for every other code.
+//! Integer codes match however they are padded or written (`"01"`, `"1"`, `"1.0"`), in
+//! the config and in the data alike.
 
 use crate::config::ActivityCodes;
 use mobility::Activity;
@@ -35,7 +37,7 @@ impl CodeMap {
                         return Err(format!("[activity_codes] range `{entry}` is empty"));
                     }
                     map.ranges.push((lo, hi, activity));
-                } else if let Some(prev) = map.exact.insert(entry.to_string(), activity) {
+                } else if let Some(prev) = map.exact.insert(code_key(entry), activity) {
                     if prev != activity {
                         return Err(format!(
                             "[activity_codes] code `{entry}` is listed under {prev} and {activity}"
@@ -64,8 +66,9 @@ impl CodeMap {
         Ok(map)
     }
 
-    /// The activity of a code; `None` when the code is unknown and there is no default.
-    pub fn lookup(&self, code: &str) -> Option<Activity> {
+    /// The activity of a code listed in the config (exactly or in a range); `None` for a
+    /// code that only the default would catch.
+    pub fn lookup_listed(&self, code: &str) -> Option<Activity> {
         let code = code.trim();
         if let Some(&a) = self.exact.get(code) {
             return Some(a);
@@ -78,8 +81,43 @@ impl CodeMap {
                 return Some(a);
             }
         }
+        None
+    }
+
+    pub fn default(&self) -> Option<Activity> {
         self.default
     }
+}
+
+/// The key a listed code is stored under: an integer code in its plain decimal form.
+fn code_key(entry: &str) -> String {
+    match canonical_integer(entry) {
+        Some(n) => n.to_string(),
+        None => entry.to_string(),
+    }
+}
+
+/// An integer code written with optional sign, leading zeros and a `.0…` tail (`01`,
+/// `+1`, `1.0`); `None` for anything else (`1e1`, `1.5`, `x1`).
+pub fn canonical_integer(code: &str) -> Option<i64> {
+    let s = code.trim();
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b == b'0')
+        || int.len() > 18
+    {
+        return None;
+    }
+    let n: i64 = int.parse().ok()?;
+    Some(if s.starts_with('-') { -n } else { n })
+}
+
+/// Two codes are the same: equal text, or the same integer however written.
+pub fn same_code(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    a == b || matches!((canonical_integer(a), canonical_integer(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// `"12-21"` → (12, 21); anything else → None.
