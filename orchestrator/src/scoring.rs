@@ -149,6 +149,13 @@ pub fn score_table(
     label: String,
 ) -> anyhow::Result<EvaluationReport> {
     let persons = split.people();
+    if persons.is_empty() {
+        bail!(
+            "{label}: the {} split of {} holds no people: there is nothing to score (an empty split would score a meaningless perfect 0); prepare the benchmark from more people",
+            split.split.name(),
+            bench.name
+        );
+    }
     let validity = evaluator::check_validity(bench, persons, table);
     if !validity.is_scorable() {
         let problems: Vec<String> = validity

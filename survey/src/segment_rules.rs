@@ -86,31 +86,24 @@ impl<C: Copy> Rule<C> {
     }
 }
 
-/// The three segment rules, compiled.
+/// The employment-group rules: employed, else student, else other.
 #[derive(Debug, Clone)]
-pub struct Segmenter<C> {
+pub struct GroupRule<C> {
     employed: Rule<C>,
     student: Rule<C>,
-    weekend: Option<Rule<C>>,
 }
 
-impl<C: Copy> Segmenter<C> {
+impl<C: Copy> GroupRule<C> {
     pub fn compile<E>(
         rules: &SegmentRules,
         mut resolve: impl FnMut(&str) -> Result<C, E>,
-    ) -> Result<Segmenter<C>, E> {
-        Ok(Segmenter {
+    ) -> Result<GroupRule<C>, E> {
+        Ok(GroupRule {
             employed: Rule::compile(&rules.employed, &mut resolve)?,
             student: Rule::compile(&rules.student, &mut resolve)?,
-            weekend: rules
-                .weekend
-                .as_ref()
-                .map(|w| Rule::compile(w, &mut resolve))
-                .transpose()?,
         })
     }
 
-    /// Employed, else student, else other.
     pub fn group<'v>(&self, value: &impl Fn(C) -> &'v str) -> Group {
         if self.employed.holds(value) {
             Group::Employed
@@ -120,21 +113,68 @@ impl<C: Copy> Segmenter<C> {
             Group::Other
         }
     }
+}
 
-    /// Weekend, else weekday (always weekday without a weekend rule).
+/// The day-type rule: weekend, else weekday (always weekday without a weekend rule).
+#[derive(Debug, Clone)]
+pub struct DayRule<C> {
+    weekend: Option<Rule<C>>,
+}
+
+impl<C: Copy> DayRule<C> {
+    pub fn compile<E>(
+        rules: &SegmentRules,
+        mut resolve: impl FnMut(&str) -> Result<C, E>,
+    ) -> Result<DayRule<C>, E> {
+        Ok(DayRule {
+            weekend: rules
+                .weekend
+                .as_ref()
+                .map(|w| Rule::compile(w, &mut resolve))
+                .transpose()?,
+        })
+    }
+
     pub fn day_type<'v>(&self, value: &impl Fn(C) -> &'v str) -> DayType {
         match &self.weekend {
             Some(w) if w.holds(value) => DayType::Weekend,
             _ => DayType::Weekday,
         }
     }
+}
+
+/// The three segment rules, compiled.
+#[derive(Debug, Clone)]
+pub struct Segmenter<C> {
+    group: GroupRule<C>,
+    day: DayRule<C>,
+}
+
+impl<C: Copy> Segmenter<C> {
+    pub fn compile<E>(
+        rules: &SegmentRules,
+        mut resolve: impl FnMut(&str) -> Result<C, E>,
+    ) -> Result<Segmenter<C>, E> {
+        Ok(Segmenter {
+            group: GroupRule::compile(rules, &mut resolve)?,
+            day: DayRule::compile(rules, &mut resolve)?,
+        })
+    }
+
+    pub fn group<'v>(&self, value: &impl Fn(C) -> &'v str) -> Group {
+        self.group.group(value)
+    }
+
+    pub fn day_type<'v>(&self, value: &impl Fn(C) -> &'v str) -> DayType {
+        self.day.day_type(value)
+    }
 
     /// Which rules hold: (employed, student, weekend), for the manifest's warnings.
     pub fn hits<'v>(&self, value: &impl Fn(C) -> &'v str) -> [bool; 3] {
         [
-            self.employed.holds(value),
-            self.student.holds(value),
-            self.weekend.as_ref().is_some_and(|w| w.holds(value)),
+            self.group.employed.holds(value),
+            self.group.student.holds(value),
+            self.day.weekend.as_ref().is_some_and(|w| w.holds(value)),
         ]
     }
 }

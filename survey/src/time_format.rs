@@ -22,16 +22,16 @@ pub fn parse_time(value: &str, format: TimeFormat) -> Result<i64, String> {
     let number = |what: &str| -> Result<f64, String> {
         let x: f64 = v.parse().map_err(|_| format!("`{v}` is not {what}"))?;
         if !x.is_finite() || x < 0.0 {
-            return Err(format!("`{v}` is not a non-negative number of {what}"));
+            return Err(format!("`{v}` is not a non-negative {}", what.trim_start_matches("a ")));
         }
         Ok(x)
     };
     match format {
         TimeFormat::Clock => parse_clock(v),
         TimeFormat::Hhmm => parse_hhmm(v),
-        TimeFormat::Hours => Ok((number("hours")? * 3600.0).round() as i64),
-        TimeFormat::Minutes => Ok((number("minutes")? * 60.0).round() as i64),
-        TimeFormat::Seconds => Ok(number("seconds")?.round() as i64),
+        TimeFormat::Hours => Ok((number("a number of hours")? * 3600.0).round() as i64),
+        TimeFormat::Minutes => Ok((number("a number of minutes")? * 60.0).round() as i64),
+        TimeFormat::Seconds => Ok(number("a number of seconds")?.round() as i64),
         TimeFormat::DayFraction => Ok((number("a fraction of the day")? * DAY_SECONDS as f64).round() as i64),
         TimeFormat::Timestamp => parse_timestamp(v),
     }

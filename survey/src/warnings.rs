@@ -72,7 +72,7 @@ pub fn check(e: &Evidence) -> Vec<String> {
         ));
     }
     let (with_trips, at_home_zone) = e.day_ends_at_home_zone_not_home;
-    if with_trips >= 4 && at_home_zone * 4 > with_trips {
+    if with_trips >= 3 && at_home_zone * 4 > with_trips {
         out.push(format!(
             "{at_home_zone} of {with_trips} people end their day at their home zone doing something other than Home: if purposes are tour purposes (the trip home carries the outing's purpose), set return_home = \"purpose_or_home_zone\""
         ));
@@ -93,13 +93,13 @@ pub fn check(e: &Evidence) -> Vec<String> {
     }
     if !e.rule_columns_not_features.is_empty() {
         out.push(format!(
-            "the segment rules read {} which {} not features: a `generate --persons` file must then give `group` and `day_type` itself (they cannot be derived)",
+            "the segment rules read {}, {}: a `generate --persons` file must then give `group` and `day_type` itself (they cannot be derived from its features)",
             e.rule_columns_not_features
                 .iter()
                 .map(|c| format!("`{c}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            if e.rule_columns_not_features.len() == 1 { "is" } else { "are" }
+            if e.rule_columns_not_features.len() == 1 { "which is not a feature" } else { "which are not features" }
         ));
     }
     let (defaulted, lookups) = e.default_share;

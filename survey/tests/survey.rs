@@ -848,5 +848,13 @@ mod real_data {
         assert_eq!(again.manifest, santiago.manifest);
     }
 }
+#[path = "survey/cases.rs"]
+mod cases;
 #[path = "survey/fuzzed_inputs.rs"]
 mod fuzzed_inputs;
+#[path = "survey/population.rs"]
+mod population;
+#[path = "survey/ready_configs.rs"]
+mod ready_configs;
+#[path = "survey/shapes.rs"]
+mod shapes;

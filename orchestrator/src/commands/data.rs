@@ -38,6 +38,12 @@ fn prepare(args: PrepareArgs) -> anyhow::Result<ExitCode> {
         if !args.json {
             print!("{summary}");
         }
+        if args.json {
+            // The summary (printed otherwise) already shows them.
+            for w in &summary.manifest.warnings {
+                eprintln!("warning: {}: {w}", summary.manifest.name);
+            }
+        }
         summaries.push(summary);
     }
     if args.json {

@@ -117,3 +117,36 @@ impl Condition {
         out
     }
 }
+
+impl std::fmt::Display for Condition {
+    /// The rule as a modeller reads it: `` `labor_status` starts with "employed" ``.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |items: &[Condition]| {
+            items
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        if let Some(items) = &self.any {
+            return write!(f, "any of ({})", list(items));
+        }
+        if let Some(items) = &self.all {
+            return write!(f, "all of ({})", list(items));
+        }
+        let col = self.column.as_deref().unwrap_or_default();
+        if let Some(v) = &self.equals {
+            write!(f, "`{col}` = {v:?}")
+        } else if let Some(v) = &self.starts_with {
+            write!(f, "`{col}` starts with {v:?}")
+        } else if let Some(v) = &self.in_list {
+            write!(f, "`{col}` in {v:?}")
+        } else if let Some([lo, hi]) = self.range {
+            write!(f, "`{col}` from {lo} to {hi}")
+        } else if self.non_empty == Some(false) {
+            write!(f, "`{col}` empty")
+        } else {
+            write!(f, "`{col}` not empty")
+        }
+    }
+}
