@@ -109,7 +109,10 @@ pub fn centroids(input: &CentroidInputs) -> Result<(ZoneTable, Vec<String>), Pre
     let mut warnings = Vec::new();
     let km = project(projection, &means, &source_path, c)?;
     if let Projection::Scale(_) = projection {
-        if means.iter().all(|(x, y)| x.abs() <= 180.0 && y.abs() <= 90.0) {
+        if means
+            .iter()
+            .all(|(x, y)| x.abs() <= 180.0 && y.abs() <= 90.0)
+        {
             warnings.push(format!(
                 "every zone centroid lies within ±180, ±90 in `{}`/`{}`: if these are longitude and latitude, set crs = \"EPSG:4326\" (and no scale_to_km)",
                 c.x, c.y
@@ -133,7 +136,11 @@ fn parse(v: &str) -> Option<f64> {
     v.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
-fn from_zone_table(c: &CentroidSource, zones: &ZoneSet, t: &SourceTable) -> Result<Sums, PrepareError> {
+fn from_zone_table(
+    c: &CentroidSource,
+    zones: &ZoneSet,
+    t: &SourceTable,
+) -> Result<Sums, PrepareError> {
     let zone_name = c.zone.as_deref().expect("validated");
     let (zc, xc, yc) = (t.column(zone_name)?, t.column(&c.x)?, t.column(&c.y)?);
     let mut sums: Sums = vec![(0.0, 0.0, 0); zones.len()];
@@ -147,13 +154,16 @@ fn from_zone_table(c: &CentroidSource, zones: &ZoneSet, t: &SourceTable) -> Resu
             return Err(t.error(
                 r,
                 zone_name,
-                format!("duplicate zone `{}` (first on line {})", t.get(r, zc), lines[i]),
+                format!(
+                    "duplicate zone `{}` (first on line {})",
+                    t.get(r, zc),
+                    lines[i]
+                ),
             ));
         }
         let coordinate = |col: usize, name: &str| {
-            parse(t.get(r, col)).ok_or_else(|| {
-                t.error(r, name, format!("`{}` is not a coordinate", t.get(r, col)))
-            })
+            parse(t.get(r, col))
+                .ok_or_else(|| t.error(r, name, format!("`{}` is not a coordinate", t.get(r, col))))
         };
         sums[i] = (coordinate(xc, &c.x)?, coordinate(yc, &c.y)?, 1);
         lines[i] = t.lines[r];
@@ -163,7 +173,10 @@ fn from_zone_table(c: &CentroidSource, zones: &ZoneSet, t: &SourceTable) -> Resu
             &t.path,
             0,
             Some(zone_name),
-            format!("zone `{}` of [zones] codes has no row in this zone table", zones.codes[i]),
+            format!(
+                "zone `{}` of [zones] codes has no row in this zone table",
+                zones.codes[i]
+            ),
         ));
     }
     Ok(sums)
@@ -177,14 +190,15 @@ fn from_households(
     let mut sums: Sums = vec![(0.0, 0.0, 0); input.zones.len()];
     let (xc, yc) = (table.column(&c.x)?, table.column(&c.y)?);
     // The split id of a household row is its id (validated: split id = household id).
-    let id_reader = input
-        .records
-        .household_id_column
-        .as_ref()
-        .ok_or_else(|| PrepareError::Config {
-            path: input.records.persons.path.clone(),
-            message: "centroids from households need [households] id".into(),
-        })?;
+    let id_reader =
+        input
+            .records
+            .household_id_column
+            .as_ref()
+            .ok_or_else(|| PrepareError::Config {
+                path: input.records.persons.path.clone(),
+                message: "centroids from households need [households] id".into(),
+            })?;
     for r in 0..table.rows.len() {
         if split_of(&id_reader.read(table, r)) != Split::Train {
             continue;
@@ -258,7 +272,8 @@ fn project(
             ),
         ));
     }
-    let phi0 = (lon_lat.iter().map(|p| p.1).sum::<f64>() / lon_lat.len().max(1) as f64).to_radians();
+    let phi0 =
+        (lon_lat.iter().map(|p| p.1).sum::<f64>() / lon_lat.len().max(1) as f64).to_radians();
     Ok(lon_lat
         .iter()
         .map(|&(lon, lat)| {

@@ -26,7 +26,8 @@ use crate::zone_set::ZoneSet;
 use mobility::Activity;
 use std::path::Path;
 
-pub const ZERO_LENGTH: &str = "episodes of zero length (end = start, not the only episode): ignored";
+pub const ZERO_LENGTH: &str =
+    "episodes of zero length (end = start, not the only episode): ignored";
 pub const REVERSED: &str =
     "episodes ending before they start where the next episode starts earlier than the next-day end: ignored";
 pub const NEXT_DAY_ENDS: &str = "episodes whose end is on the next day";
@@ -53,7 +54,13 @@ pub fn import_episodes(
         path: table.path.clone(),
         message: m,
     })?;
-    let start_field = TimeField::resolve(&cfg.start, cfg.time_format, cfg.time_origin, diary_start, &table)?;
+    let start_field = TimeField::resolve(
+        &cfg.start,
+        cfg.time_format,
+        cfg.time_origin,
+        diary_start,
+        &table,
+    )?;
     let end_field = cfg
         .end
         .as_ref()
@@ -64,7 +71,13 @@ pub fn import_episodes(
     let zone_col = cfg.zone.as_ref().map(|c| table.column(c)).transpose()?;
 
     let mut imported = Imported::new(&table, &cfg.file);
-    let rows_of = rows_by_person(&table, &cfg.person, cfg.order.as_deref(), ctx, &mut imported)?;
+    let rows_of = rows_by_person(
+        &table,
+        &cfg.person,
+        cfg.order.as_deref(),
+        ctx,
+        &mut imported,
+    )?;
 
     for (index, person_id) in ctx.ids.iter().enumerate() {
         let mut reasons: Vec<&'static str> = Vec::new();
@@ -109,8 +122,11 @@ pub fn import_episodes(
                             table.error(
                                 r,
                                 cfg.duration.as_deref().unwrap_or_default(),
-                                format!("`{raw}` is not a non-negative duration in {:?}", cfg.duration_unit)
-                                    .to_lowercase(),
+                                format!(
+                                    "`{raw}` is not a non-negative duration in {:?}",
+                                    cfg.duration_unit
+                                )
+                                .to_lowercase(),
                             )
                         })?;
                     (None, Some((d * cfg.duration_unit.seconds()).round() as i64))
@@ -166,7 +182,8 @@ pub fn import_episodes(
                                 imported.count(NEXT_DAY_ENDS, 1);
                                 next_day
                             } else {
-                                imported.count(if end == start { ZERO_LENGTH } else { REVERSED }, 1);
+                                imported
+                                    .count(if end == start { ZERO_LENGTH } else { REVERSED }, 1);
                                 continue;
                             }
                         }
@@ -191,7 +208,12 @@ pub fn import_episodes(
 
 /// Diary-time starts of a person's episodes (in order): a start earlier than the previous
 /// one is moved to the next day. Timestamps are first rebased on the person's diary day.
-fn place(episodes: &mut [Raw], format: crate::config::TimeFormat, diary_start: i64, imported: &mut Imported) -> Vec<i64> {
+fn place(
+    episodes: &mut [Raw],
+    format: crate::config::TimeFormat,
+    diary_start: i64,
+    imported: &mut Imported,
+) -> Vec<i64> {
     let mut times: Vec<i64> = episodes
         .iter()
         .flat_map(|e| std::iter::once(e.start).chain(e.end))

@@ -2,9 +2,9 @@
 //! home zone) and what they return (a diary or the drop reasons, per person).
 
 use crate::activity_codes::{integer_value, CodeMap};
+use crate::config::IdColumns;
 use crate::drop_log::{HOME_ZONE, HOUSEHOLD_MISSING, NOT_IN_PERSON_TABLE};
 use crate::error::PrepareError;
-use crate::config::IdColumns;
 use crate::person_records::IdReader;
 use crate::slot_rule::State;
 use crate::source_table::SourceTable;
@@ -100,7 +100,10 @@ impl Imported {
             return Some(a);
         }
         let a = codes.default()?;
-        *self.default_codes.entry(code.trim().to_string()).or_default() += 1;
+        *self
+            .default_codes
+            .entry(code.trim().to_string())
+            .or_default() += 1;
         Some(a)
     }
 

@@ -27,10 +27,10 @@ mod warnings;
 mod zone_set;
 
 pub use config::{
-    builtin_configs, ActivityCodes, CentroidSource, CodeTable, Condition, CsvOptions,
-    DurationUnit, EpisodeSource, HomeZoneLookup, HouseholdSource, IdColumns, PersonSource,
-    PersonsWithoutTrips, Projection, ReturnHome, SegmentRules, SplitRule, SurveyConfig, TableRef,
-    TimeColumn, TimeFormat, TimeOrigin, TimeParts, TripSource, ZoneConfig,
+    builtin_configs, ActivityCodes, CentroidSource, CodeTable, Condition, CsvOptions, DurationUnit,
+    EpisodeSource, HomeZoneLookup, HouseholdSource, IdColumns, PersonSource, PersonsWithoutTrips,
+    Projection, ReturnHome, SegmentRules, SplitRule, SurveyConfig, TableRef, TimeColumn,
+    TimeFormat, TimeOrigin, TimeParts, TripSource, ZoneConfig,
 };
 pub use drop_log::DropCounts;
 pub use error::PrepareError;

@@ -3,6 +3,7 @@
 
 use crate::config::SurveyConfig;
 use crate::drop_log::DropCounts;
+use crate::population::FeatureDomain;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,6 +74,9 @@ pub struct Manifest {
     /// every trip in one hour, …): each almost always a configuration mistake.
     pub warnings: Vec<String>,
     pub notes: Vec<String>,
+    /// Feature → the values the kept people take (every split): what `generate --persons`
+    /// accepts (see `survey::population`).
+    pub feature_domains: BTreeMap<String, FeatureDomain>,
     pub config: SurveyConfig,
 }
 

@@ -222,7 +222,10 @@ impl PersonRecords {
 
     /// The value of a (possibly composite) id of person `p`, as [`IdReader::read`] forms it.
     pub fn id_value(&self, p: &PersonEntry, cols: &[Col]) -> String {
-        let parts: Vec<&str> = cols.iter().map(|&c| canonical_id(self.value(p, c))).collect();
+        let parts: Vec<&str> = cols
+            .iter()
+            .map(|&c| canonical_id(self.value(p, c)))
+            .collect();
         parts.join("-")
     }
 

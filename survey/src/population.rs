@@ -7,12 +7,13 @@
 //! error naming the file, line and field:
 //! - every feature column of the benchmark is present (a missing one would silently make
 //!   every person "unknown" to the generator);
-//! - every value is one the benchmark knows, by the kind of the feature in the train split
-//!   (its domain): a *coded* feature (text values, or integers with at most
-//!   [`MAX_INTEGER_CODES`] distinct values) takes one of the train values (integers however
-//!   padded); a *numeric* one any number; an *open* one (text with more than
-//!   [`MAX_TEXT_VALUES`] distinct values) anything. An empty value is accepted only when
-//!   train people have empty values in that column;
+//! - every value is one the benchmark knows, by the kind of the feature
+//!   (its [`FeatureDomain`], computed by `prepare` over every kept person and stored in the
+//!   manifest): a *coded* feature (text values, or integers with at most
+//!   [`MAX_INTEGER_CODES`] distinct values) takes one of the benchmark's values (integers
+//!   however padded); a *numeric* one any number; an *open* one (text with more than
+//!   [`MAX_TEXT_VALUES`] distinct values) anything. An empty value is accepted only when the
+//!   benchmark has empty values in that column;
 //! - `group` and `day_type`, when given, agree with what the benchmark's own segment rules
 //!   (its `manifest.json` → `config.segments`, the rules it was prepared with) give for the
 //!   person's features; when absent they are derived by those rules — possible when the
@@ -26,37 +27,41 @@ use crate::activity_codes::canonical_integer;
 use crate::config::{Condition, SegmentRules, SurveyConfig};
 use crate::segment_rules::{DayRule, GroupRule};
 use mobility::{Benchmark, DayType, FormatError, Group, Person, PersonTable, Split, ZoneTable};
-use std::collections::{BTreeSet, HashMap};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Integer features with at most this many distinct train values are codes.
+/// Integer features with at most this many distinct values are codes.
 pub const MAX_INTEGER_CODES: usize = 12;
-/// Text features with more distinct train values than this are open (not checked).
+/// Text features with more distinct values than this are open (not checked).
 pub const MAX_TEXT_VALUES: usize = 1000;
 
-/// What a feature's train values allow.
-#[derive(Debug, Clone)]
-enum Domain {
-    /// One of these (integers compared by value), shown as `shown`.
-    Codes {
-        values: BTreeSet<String>,
-        integers: BTreeSet<i64>,
-        shown: Vec<String>,
-        empty_ok: bool,
-    },
-    Numeric {
-        min: f64,
-        max: f64,
-        empty_ok: bool,
-    },
+/// What values a feature takes in a benchmark (all its kept people, every split), stored
+/// in its manifest (`feature_domains`) by `prepare`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeatureDomain {
+    /// One of these values (integer codes in plain decimal, matched however padded).
+    Codes { values: Vec<String>, empty: bool },
+    /// Any number (the benchmark's range is shown in errors).
+    Numeric { min: f64, max: f64, empty: bool },
+    /// Free text: not checked.
     Open,
 }
 
-impl Domain {
-    fn of(values: &[&str]) -> Domain {
-        let empty_ok = values.iter().any(|v| v.is_empty());
-        let present: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
+impl FeatureDomain {
+    /// The domain of one feature's values (see the module doc for the kinds).
+    pub fn of<'a>(values: impl Iterator<Item = &'a str>) -> FeatureDomain {
+        let mut empty = false;
+        let mut present: BTreeSet<&str> = BTreeSet::new();
+        for v in values {
+            if v.is_empty() {
+                empty = true;
+            } else {
+                present.insert(v);
+            }
+        }
         let integers: Option<BTreeSet<i64>> =
             present.iter().map(|v| canonical_integer(v)).collect();
         let numbers: Option<Vec<f64>> = present
@@ -64,72 +69,90 @@ impl Domain {
             .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
             .collect();
         match (integers, numbers) {
-            (Some(ints), _) if ints.len() <= MAX_INTEGER_CODES => Domain::Codes {
-                shown: ints.iter().map(i64::to_string).collect(),
-                values: BTreeSet::new(),
-                integers: ints,
-                empty_ok,
+            (Some(ints), _) if ints.len() <= MAX_INTEGER_CODES => FeatureDomain::Codes {
+                values: ints.iter().map(i64::to_string).collect(),
+                empty,
             },
-            (_, Some(nums)) => Domain::Numeric {
+            (_, Some(nums)) if !nums.is_empty() => FeatureDomain::Numeric {
                 min: nums.iter().copied().fold(f64::INFINITY, f64::min),
                 max: nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                empty_ok,
+                empty,
             },
-            _ => {
-                let set: BTreeSet<String> = present.iter().map(|v| v.to_string()).collect();
-                if set.len() > MAX_TEXT_VALUES {
-                    Domain::Open
-                } else {
-                    Domain::Codes {
-                        shown: set.iter().cloned().collect(),
-                        values: set,
-                        integers: BTreeSet::new(),
-                        empty_ok,
-                    }
-                }
-            }
+            _ if present.len() > MAX_TEXT_VALUES => FeatureDomain::Open,
+            _ => FeatureDomain::Codes {
+                values: present.iter().map(|v| v.to_string()).collect(),
+                empty,
+            },
+        }
+    }
+}
+
+/// A [`FeatureDomain`] ready for checking.
+#[derive(Debug, Clone)]
+struct Domain {
+    kind: FeatureDomain,
+    values: BTreeSet<String>,
+    integers: BTreeSet<i64>,
+}
+
+impl Domain {
+    fn new(kind: FeatureDomain) -> Domain {
+        let (values, integers) = match &kind {
+            FeatureDomain::Codes { values, .. } => (
+                values.iter().cloned().collect(),
+                values.iter().filter_map(|v| canonical_integer(v)).collect(),
+            ),
+            _ => (BTreeSet::new(), BTreeSet::new()),
+        };
+        Domain {
+            kind,
+            values,
+            integers,
         }
     }
 
     /// `Err(message)` when `v` is outside the domain of feature `name`.
     fn check(&self, name: &str, v: &str) -> Result<(), String> {
-        let empty = |empty_ok: bool| {
-            if empty_ok {
+        let empty_ok = match &self.kind {
+            FeatureDomain::Open => return Ok(()),
+            FeatureDomain::Codes { empty, .. } | FeatureDomain::Numeric { empty, .. } => *empty,
+        };
+        if v.is_empty() {
+            return if empty_ok {
                 Ok(())
             } else {
-                Err(format!("empty, but every train person of the benchmark has a `{name}`"))
-            }
-        };
-        match self {
-            Domain::Open => Ok(()),
-            Domain::Codes { empty_ok, .. } | Domain::Numeric { empty_ok, .. } if v.is_empty() => {
-                empty(*empty_ok)
-            }
-            Domain::Codes {
-                values,
-                integers,
-                shown,
-                ..
-            } => {
-                let known = values.contains(v)
-                    || canonical_integer(v).is_some_and(|n| integers.contains(&n));
+                Err(format!(
+                    "empty, but every person of the benchmark has a `{name}`"
+                ))
+            };
+        }
+        match &self.kind {
+            FeatureDomain::Codes { values, .. } => {
+                let known = self.values.contains(v)
+                    || canonical_integer(v).is_some_and(|n| self.integers.contains(&n));
                 if known {
                     return Ok(());
                 }
-                let mut list = shown.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
-                if shown.len() > 12 {
-                    list.push_str(&format!(", … ({} values)", shown.len()));
+                let mut list = values
+                    .iter()
+                    .take(12)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if values.len() > 12 {
+                    list.push_str(&format!(", … ({} values)", values.len()));
                 }
                 Err(format!(
-                    "`{v}` is not a value of `{name}` in the benchmark (its train people have: {list})"
+                    "`{v}` is not a value of `{name}` in the benchmark (its people have: {list})"
                 ))
             }
-            Domain::Numeric { min, max, .. } => match v.parse::<f64>() {
+            FeatureDomain::Numeric { min, max, .. } => match v.parse::<f64>() {
                 Ok(x) if x.is_finite() => Ok(()),
                 _ => Err(format!(
                     "`{v}` is not a number (`{name}` is numeric in the benchmark: {min} to {max})"
                 )),
             },
+            FeatureDomain::Open => Ok(()),
         }
     }
 }
@@ -147,8 +170,9 @@ pub struct PopulationRules {
 }
 
 impl PopulationRules {
-    /// Reads the benchmark's manifest (its segment rules) and train persons (its features
-    /// and their domains).
+    /// Reads the benchmark's manifest (its segment rules and feature domains) and its
+    /// train persons (its features, in order; their values are the domains of a benchmark
+    /// prepared before `feature_domains` existed).
     pub fn of_benchmark(bench: &Benchmark) -> Result<PopulationRules, FormatError> {
         let manifest_path = bench.dir.join("manifest.json");
         let text = std::fs::read_to_string(&manifest_path)
@@ -156,30 +180,49 @@ impl PopulationRules {
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| FormatError::file(&manifest_path, format!("not valid JSON: {e}")))?;
         let config: SurveyConfig = serde_json::from_value(json["config"].clone()).map_err(|e| {
-            FormatError::at(&manifest_path, 0, Some("config"), format!("not a survey config: {e}"))
+            FormatError::at(
+                &manifest_path,
+                0,
+                Some("config"),
+                format!("not a survey config: {e}"),
+            )
         })?;
         let train = bench.persons(Split::Train)?;
         let feature_names = train.feature_names.clone();
-        let domains = (0..feature_names.len())
-            .map(|j| {
-                let values: Vec<&str> = train
-                    .persons
-                    .iter()
-                    .map(|p| p.features[j].as_str())
-                    .collect();
-                Domain::of(&values)
-            })
-            .collect();
+        // Benchmarks prepared before `feature_domains` existed: the train people's values.
+        let stored: Option<BTreeMap<String, FeatureDomain>> =
+            serde_json::from_value(json["feature_domains"].clone()).ok();
+        let mut domains = Vec::with_capacity(feature_names.len());
+        for (j, name) in feature_names.iter().enumerate() {
+            let kind = match stored.as_ref().map(|d| d.get(name)) {
+                Some(Some(d)) => d.clone(),
+                Some(None) => {
+                    return Err(FormatError::at(
+                        &manifest_path,
+                        0,
+                        Some("feature_domains"),
+                        format!("no domain for feature `{name}` of train/persons.csv"),
+                    ))
+                }
+                None => FeatureDomain::of(train.persons.iter().map(|p| p.features[j].as_str())),
+            };
+            domains.push(Domain::new(kind));
+        }
         let resolve = |name: &str| {
             feature_names
                 .iter()
                 .position(|f| f == name)
                 .ok_or_else(|| vec![name.to_string()])
         };
-        let group = compile_or_list(&config.segments.employed, &config.segments.student, &resolve)
-            .and_then(|_| GroupRule::compile(&config.segments, resolve));
+        let group = all_features(
+            &config.segments.employed,
+            &config.segments.student,
+            &resolve,
+        )
+        .and_then(|_| GroupRule::compile(&config.segments, resolve));
         let day = match &config.segments.weekend {
-            Some(w) => missing_columns(w, &resolve).and_then(|_| DayRule::compile(&config.segments, resolve)),
+            Some(w) => missing_columns(w, &resolve)
+                .and_then(|_| DayRule::compile(&config.segments, resolve)),
             None => DayRule::compile(&config.segments, resolve),
         };
         Ok(PopulationRules {
@@ -199,7 +242,7 @@ impl PopulationRules {
 }
 
 /// Ok when every column of the conditions is a feature; else all those that are not.
-fn compile_or_list(
+fn all_features(
     a: &Condition,
     b: &Condition,
     resolve: &impl Fn(&str) -> Result<usize, Vec<String>>,
@@ -277,11 +320,19 @@ pub fn read_chunks<'r>(
         .enumerate()
         .map(|(i, h)| {
             let h = h.trim();
-            if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.to_string()
+            if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            }
+            .to_string()
         })
         .collect();
     if header.len() == 1 && header[0].is_empty() {
-        return Err(FormatError::file(path, "empty file (a header line is required)"));
+        return Err(FormatError::file(
+            path,
+            "empty file (a header line is required)",
+        ));
     }
     let find = |name: &str| header.iter().position(|h| h == name);
     let missing = |name: &str, why: String| FormatError::at(path, 1, Some(name), why);
@@ -340,7 +391,13 @@ pub fn read_chunks<'r>(
             "missing column (the benchmark is a location task: every person needs a home zone of the benchmark)".into(),
         ));
     }
-    let known = ["person_id", "household_id", "group", "day_type", "home_zone"];
+    let known = [
+        "person_id",
+        "household_id",
+        "group",
+        "day_type",
+        "home_zone",
+    ];
     let ignored: Vec<&str> = header
         .iter()
         .map(String::as_str)
@@ -394,7 +451,10 @@ impl PopulationChunks<'_> {
         let group = match (&rules.group, l.group) {
             (derivable, Some(col)) => {
                 let given = Group::parse(get(col)).ok_or_else(|| {
-                    err("group", format!("`{}` is not employed, student or other", get(col)))
+                    err(
+                        "group",
+                        format!("`{}` is not employed, student or other", get(col)),
+                    )
                 })?;
                 if let Ok(rule) = derivable {
                     let derived = rule.group(&value);
@@ -419,7 +479,10 @@ impl PopulationChunks<'_> {
         let day_type = match (&rules.day, l.day_type) {
             (derivable, Some(col)) => {
                 let given = DayType::parse(get(col)).ok_or_else(|| {
-                    err("day_type", format!("`{}` is not weekday or weekend", get(col)))
+                    err(
+                        "day_type",
+                        format!("`{}` is not weekday or weekend", get(col)),
+                    )
                 })?;
                 if let Ok(rule) = derivable {
                     let derived = rule.day_type(&value);
@@ -493,7 +556,9 @@ impl Iterator for PopulationChunks<'_> {
                     self.done = true;
                     let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
                     let message = match e.kind() {
-                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
                             format!("expected {expected_len} fields, found {len}")
                         }
                         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
@@ -604,7 +669,13 @@ pub fn complete_file(
 }
 
 fn mobility_fixed_columns() -> [&'static str; 5] {
-    ["person_id", "household_id", "group", "day_type", "home_zone"]
+    [
+        "person_id",
+        "household_id",
+        "group",
+        "day_type",
+        "home_zone",
+    ]
 }
 
 /// A value for the persons format (no quoting): commas become `;`, line breaks spaces, as

@@ -242,7 +242,11 @@ pub fn prepare(
             has_weekend_rule: config.segments.weekend.is_some(),
             rule_columns_not_features,
             diary_start,
-            record: if config.episodes.is_some() { "episode" } else { "trip" },
+            record: if config.episodes.is_some() {
+                "episode"
+            } else {
+                "trip"
+            },
             diary_people: imported.diary_people,
         },
     };
@@ -509,13 +513,24 @@ fn build_manifest(
         kept: persons_kept,
         rule_columns_not_features: ev.rule_columns_not_features,
         default_codes: &imported.default_codes,
-        default_share: (
-            imported.default_codes.values().sum(),
-            imported.code_lookups,
-        ),
+        default_share: (imported.default_codes.values().sum(), imported.code_lookups),
         diary_start: ev.diary_start,
     });
     warnings.extend(extra.warnings);
+    let feature_names: Vec<&String> = by_split[&0].0.feature_names.iter().collect();
+    let feature_domains = feature_names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let values = by_split
+                .values()
+                .flat_map(|(t, _)| t.persons.iter().map(move |p| p.features[j].as_str()));
+            (
+                name.to_string(),
+                crate::population::FeatureDomain::of(values),
+            )
+        })
+        .collect();
     Manifest {
         name: config.name.clone(),
         task: if zones.is_some() {
@@ -541,6 +556,7 @@ fn build_manifest(
         default_codes: imported.default_codes.clone(),
         warnings,
         notes,
+        feature_domains,
         config: config.clone(),
     }
 }

@@ -46,7 +46,9 @@ pub fn check_options(opts: &CsvOptions) -> Result<(), String> {
 fn delimiter_byte(d: &str) -> Result<u8, String> {
     match d {
         "tab" | "\t" | "\\t" => Ok(b'\t'),
-        s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => Ok(s.as_bytes()[0]),
+        s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
         other => Err(format!(
             "delimiter `{other}` is not one ASCII character (or \"tab\")"
         )),

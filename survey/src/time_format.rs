@@ -22,7 +22,10 @@ pub fn parse_time(value: &str, format: TimeFormat) -> Result<i64, String> {
     let number = |what: &str| -> Result<f64, String> {
         let x: f64 = v.parse().map_err(|_| format!("`{v}` is not {what}"))?;
         if !x.is_finite() || x < 0.0 {
-            return Err(format!("`{v}` is not a non-negative {}", what.trim_start_matches("a ")));
+            return Err(format!(
+                "`{v}` is not a non-negative {}",
+                what.trim_start_matches("a ")
+            ));
         }
         Ok(x)
     };
@@ -32,7 +35,9 @@ pub fn parse_time(value: &str, format: TimeFormat) -> Result<i64, String> {
         TimeFormat::Hours => Ok((number("a number of hours")? * 3600.0).round() as i64),
         TimeFormat::Minutes => Ok((number("a number of minutes")? * 60.0).round() as i64),
         TimeFormat::Seconds => Ok(number("a number of seconds")?.round() as i64),
-        TimeFormat::DayFraction => Ok((number("a fraction of the day")? * DAY_SECONDS as f64).round() as i64),
+        TimeFormat::DayFraction => {
+            Ok((number("a fraction of the day")? * DAY_SECONDS as f64).round() as i64)
+        }
         TimeFormat::Timestamp => parse_timestamp(v),
     }
 }
@@ -89,9 +94,7 @@ fn parse_hhmm(v: &str) -> Result<i64, String> {
 /// `YYYY-MM-DD[ T]HH:MM[:SS]` (also `/` in the date) → seconds since 1970-01-01 00:00.
 fn parse_timestamp(v: &str) -> Result<i64, String> {
     let bad = || format!("`{v}` is not a timestamp YYYY-MM-DD HH:MM[:SS]");
-    let (date, time) = v
-        .split_once(['T', ' '])
-        .ok_or_else(bad)?;
+    let (date, time) = v.split_once(['T', ' ']).ok_or_else(bad)?;
     let time = time.trim();
     if time.ends_with('Z') || time.ends_with('z') || time.rfind(['+', '-']).is_some() {
         return Err(format!(
@@ -251,9 +254,17 @@ mod tests {
         let day = days_from_civil(2019, 5, 1) * DAY_SECONDS;
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(t("2019-05-01 07:40", TimeFormat::Timestamp), Ok(day + 27_600));
-        assert_eq!(t("2019/05/01T07:40:30", TimeFormat::Timestamp), Ok(day + 27_630));
-        assert!(t("2019-05-01T07:40:00Z", TimeFormat::Timestamp).unwrap_err().contains("time-zone"));
+        assert_eq!(
+            t("2019-05-01 07:40", TimeFormat::Timestamp),
+            Ok(day + 27_600)
+        );
+        assert_eq!(
+            t("2019/05/01T07:40:30", TimeFormat::Timestamp),
+            Ok(day + 27_630)
+        );
+        assert!(t("2019-05-01T07:40:00Z", TimeFormat::Timestamp)
+            .unwrap_err()
+            .contains("time-zone"));
         assert!(t("2019-05-01T07:40+02:00", TimeFormat::Timestamp).is_err());
         assert!(t("07:40", TimeFormat::Timestamp).is_err());
     }

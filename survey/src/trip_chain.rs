@@ -79,10 +79,12 @@ pub const HOME_ZONE_KEPT_PURPOSE: &str =
     "kept trips ending at the home zone with a purpose other than Home (kept as their purpose; return_home = \"purpose\")";
 pub const HOME_ZONE_RETURN: &str =
     "kept trips ending at the home zone with a purpose other than Home, made a return home (return_home = \"purpose_or_home_zone\")";
-pub const ASSUMED_ARRIVALS: &str = "kept trips without an arrival: arrival assumed from assumed_duration_minutes";
+pub const ASSUMED_ARRIVALS: &str =
+    "kept trips without an arrival: arrival assumed from assumed_duration_minutes";
 pub const ASSUMED_ARRIVALS_CUT: &str =
     "kept trips whose assumed arrival was cut at the next trip's departure";
-pub const STAY_AT_HOME: &str = "persons without trips kept as all-Home days (persons_without_trips = \"home\")";
+pub const STAY_AT_HOME: &str =
+    "persons without trips kept as all-Home days (persons_without_trips = \"home\")";
 pub const ORIGIN_HOME_ELSEWHERE: &str =
     "kept first trips leaving Home (origin_purpose) from outside the home zone (Home placed at home)";
 
@@ -98,7 +100,13 @@ pub fn import_trips(
         path: table.path.clone(),
         message: m,
     })?;
-    let dep_field = TimeField::resolve(&cfg.departure, cfg.time_format, cfg.time_origin, diary_start, &table)?;
+    let dep_field = TimeField::resolve(
+        &cfg.departure,
+        cfg.time_format,
+        cfg.time_origin,
+        diary_start,
+        &table,
+    )?;
     let arr_field = cfg
         .arrival
         .as_ref()
@@ -109,7 +117,11 @@ pub fn import_trips(
         .assumed_duration_minutes
         .map(|m| (m * 60.0).round() as i64);
     let purpose_col = table.column(&cfg.purpose)?;
-    let origin_purpose_col = cfg.origin_purpose.as_ref().map(|c| table.column(c)).transpose()?;
+    let origin_purpose_col = cfg
+        .origin_purpose
+        .as_ref()
+        .map(|c| table.column(c))
+        .transpose()?;
     let zone_cols = match zones {
         Some(_) => Some((
             table.column(cfg.origin_zone.as_deref().expect("validated"))?,
@@ -119,7 +131,13 @@ pub fn import_trips(
     };
 
     let mut imported = Imported::new(&table, &cfg.file);
-    let rows_of = rows_by_person(&table, &cfg.person, cfg.order.as_deref(), ctx, &mut imported)?;
+    let rows_of = rows_by_person(
+        &table,
+        &cfg.person,
+        cfg.order.as_deref(),
+        ctx,
+        &mut imported,
+    )?;
 
     for (index, person_id) in ctx.ids.iter().enumerate() {
         let mut reasons: Vec<&'static str> = Vec::new();
@@ -178,8 +196,11 @@ pub fn import_trips(
                             table.error(
                                 r,
                                 cfg.duration.as_deref().unwrap_or_default(),
-                                format!("`{raw}` is not a non-negative travel time in {:?}", cfg.duration_unit)
-                                    .to_lowercase(),
+                                format!(
+                                    "`{raw}` is not a non-negative travel time in {:?}",
+                                    cfg.duration_unit
+                                )
+                                .to_lowercase(),
                             )
                         })?;
                     Arrival::After((d * cfg.duration_unit.seconds()).round() as i64)
@@ -201,7 +222,9 @@ pub fn import_trips(
                         table.error(
                             r,
                             cfg.origin_purpose.as_deref().unwrap_or_default(),
-                            format!("unknown purpose `{code}` (not in [activity_codes], no default)"),
+                            format!(
+                                "unknown purpose `{code}` (not in [activity_codes], no default)"
+                            ),
                         )
                     })?);
                 }
@@ -260,7 +283,12 @@ pub fn import_trips(
         if origin_activity == Some(Activity::Home) && trips[0].origin != home {
             imported.count(ORIGIN_HOME_ELSEWHERE, 1);
         }
-        imported.note_times(trips.iter().map(|t| t.departure).filter(|&d| d < DAY_SECONDS));
+        imported.note_times(
+            trips
+                .iter()
+                .map(|t| t.departure)
+                .filter(|&d| d < DAY_SECONDS),
+        );
         let mut acc = SlotAccumulator::new(diary_start);
         chain_day(&trips, home, origin_activity, &mut acc);
         let states = acc.resolve().expect("a trip chain covers the whole day");

@@ -106,7 +106,11 @@ pub fn check(e: &Evidence) -> Vec<String> {
     if lookups >= 10 && defaulted * 2 > lookups {
         let mut top: Vec<(&String, &usize)> = e.default_codes.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let top: Vec<String> = top.iter().take(5).map(|(c, n)| format!("`{c}` ×{n}")).collect();
+        let top: Vec<String> = top
+            .iter()
+            .take(5)
+            .map(|(c, n)| format!("`{c}` ×{n}"))
+            .collect();
         out.push(format!(
             "{defaulted} of {lookups} codes fell to the default activity ({}): check that [activity_codes] lists the data's codes",
             top.join(", ")

@@ -32,7 +32,11 @@ impl ZoneSet {
     /// A zone set of exactly these codes, in this order.
     pub fn from_codes(codes: Vec<String>) -> Result<ZoneSet, String> {
         if codes.len() >= u16::MAX as usize {
-            return Err(format!("[zones] {} zones is more than the {} supported", codes.len(), u16::MAX - 1));
+            return Err(format!(
+                "[zones] {} zones is more than the {} supported",
+                codes.len(),
+                u16::MAX - 1
+            ));
         }
         let mut index = HashMap::new();
         let mut integers = HashMap::new();

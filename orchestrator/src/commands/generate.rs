@@ -32,8 +32,15 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let chunks: Box<dyn Iterator<Item = Result<PersonTable, mobility::FormatError>>> =
         match (&args.persons, args.split) {
             (Some(path), _) => {
-                let chunks = survey::population::read_chunks(rules.as_ref().expect("read above"), path, PERSONS_CHUNK)?;
-                chunks.notes().iter().for_each(|n| eprintln!("{}: {n}", path.display()));
+                let chunks = survey::population::read_chunks(
+                    rules.as_ref().expect("read above"),
+                    path,
+                    PERSONS_CHUNK,
+                )?;
+                chunks
+                    .notes()
+                    .iter()
+                    .for_each(|n| eprintln!("{}: {n}", path.display()));
                 Box::new(chunks)
             }
             (None, Some(split)) => {

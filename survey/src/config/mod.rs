@@ -127,7 +127,12 @@ impl SurveyConfig {
                 if self.zones.is_some() && e.zone.is_none() {
                     return Err("[episodes]: the location task ([zones]) needs `zone`".into());
                 }
-                check_times("episodes", e.time_format, e.time_origin, [Some(&e.start), e.end.as_ref()])?;
+                check_times(
+                    "episodes",
+                    e.time_format,
+                    e.time_origin,
+                    [Some(&e.start), e.end.as_ref()],
+                )?;
                 crate::time_format::parse_diary_start(&e.diary_start)?;
             }
             (None, Some(t)) => {
@@ -152,8 +157,7 @@ impl SurveyConfig {
                         );
                     }
                 }
-                if self.zones.is_some()
-                    && (t.origin_zone.is_none() || t.destination_zone.is_none())
+                if self.zones.is_some() && (t.origin_zone.is_none() || t.destination_zone.is_none())
                 {
                     return Err(
                         "[trips]: the location task ([zones]) needs `origin_zone` and `destination_zone`"
@@ -166,7 +170,12 @@ impl SurveyConfig {
                             .into(),
                     );
                 }
-                check_times("trips", t.time_format, t.time_origin, [Some(&t.departure), t.arrival.as_ref()])?;
+                check_times(
+                    "trips",
+                    t.time_format,
+                    t.time_origin,
+                    [Some(&t.departure), t.arrival.as_ref()],
+                )?;
                 crate::time_format::parse_diary_start(&t.diary_start)?;
             }
         }
@@ -277,7 +286,6 @@ impl SurveyConfig {
         self.zones.is_some()
     }
 }
-
 
 /// The persons.csv columns a feature may not be called.
 fn mobility_fixed_columns() -> [&'static str; 5] {

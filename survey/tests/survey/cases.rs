@@ -174,7 +174,10 @@ fn persons_without_trips_stay_home() {
     let s = prepare(&config(HTS), dir.path(), &out).unwrap();
     let all = all_diaries(&out.join("hts"));
     let p21 = find(&all, "21");
-    assert_eq!((p21.2.clone(), p21.3.clone()), (rep("Home", 24), rep("B", 24)));
+    assert_eq!(
+        (p21.2.clone(), p21.3.clone()),
+        (rep("Home", 24), rep("B", 24))
+    );
     assert_eq!(s.manifest.persons_kept, 3);
     assert_eq!(diag(&s, "persons without trips kept as all-Home days"), 1);
     let dropping = config(&HTS.replace(
@@ -183,7 +186,13 @@ fn persons_without_trips_stay_home() {
     ));
     let s = prepare(&dropping, dir.path(), &dir.path().join("drop")).unwrap();
     assert_eq!(s.manifest.persons_kept, 2);
-    assert_eq!(s.manifest.drops.first_reason.get("no trips (persons_without_trips = \"drop\")"), Some(&1));
+    assert_eq!(
+        s.manifest
+            .drops
+            .first_reason
+            .get("no trips (persons_without_trips = \"drop\")"),
+        Some(&1)
+    );
 }
 
 /// Case 03: tour-based purposes (the trip home carries the outing's purpose). The default
@@ -202,7 +211,11 @@ fn tour_purposes_return_home_by_zone() {
     let out = dir.path().join("out");
     let s = prepare(&config(HTS), dir.path(), &out).unwrap();
     assert_eq!(diag(&s, "kept as their purpose"), 3);
-    assert!(warned(&s, "return_home = \"purpose_or_home_zone\""), "{:?}", s.manifest.warnings);
+    assert!(
+        warned(&s, "return_home = \"purpose_or_home_zone\""),
+        "{:?}",
+        s.manifest.warnings
+    );
     assert_eq!(find(&all_diaries(&out.join("hts")), "11").2[20], "Work");
 
     let tour = config(&HTS.replace(
@@ -211,7 +224,11 @@ fn tour_purposes_return_home_by_zone() {
     ));
     let s = prepare(&tour, dir.path(), &out).unwrap();
     assert_eq!(diag(&s, "made a return home"), 3);
-    assert!(s.manifest.warnings.iter().all(|w| !w.contains("return_home")));
+    assert!(s
+        .manifest
+        .warnings
+        .iter()
+        .all(|w| !w.contains("return_home")));
     let all = all_diaries(&out.join("hts"));
     let p11 = find(&all, "11");
     assert_eq!(
@@ -271,15 +288,28 @@ fn person_ids_unique_only_within_a_household() {
          4,01,1,12:00,12:10,13,71,02\r\n\
          4,01,2,14:00,14:10,01,71,02\r\n",
     );
-    let e = input_error(prepare(&config(NHTS_IDS), dir.path(), &dir.path().join("out")));
+    let e = input_error(prepare(
+        &config(NHTS_IDS),
+        dir.path(),
+        &dir.path().join("out"),
+    ));
     assert_eq!((e.line, e.field.as_deref()), (6, Some("PERSONID")), "{e}");
-    assert!(e.message.contains("household `2`") && e.message.contains("household `1` on line 2"), "{e}");
-    assert!(e.message.contains("id = [\"HOUSEID\", \"PERSONID\"]"), "{e}");
+    assert!(
+        e.message.contains("household `2`") && e.message.contains("household `1` on line 2"),
+        "{e}"
+    );
+    assert!(
+        e.message.contains("id = [\"HOUSEID\", \"PERSONID\"]"),
+        "{e}"
+    );
 
     let composite = config(
         &NHTS_IDS
             .replace("id = \"PERSONID\"", "id = [\"HOUSEID\", \"PERSONID\"]")
-            .replace("person = \"PERSONID\"", "person = [\"HOUSEID\", \"PERSONID\"]"),
+            .replace(
+                "person = \"PERSONID\"",
+                "person = [\"HOUSEID\", \"PERSONID\"]",
+            ),
     );
     let out = dir.path().join("out");
     let s = prepare(&composite, dir.path(), &out).unwrap();
@@ -291,7 +321,11 @@ fn person_ids_unique_only_within_a_household() {
     }
     assert_eq!(find(&all, "2-01").2[7..16], rep("Work", 9)[..]);
     assert_eq!(find(&all, "1-02").2[9], "Others");
-    assert_eq!(diag(&s, "unwrapped"), 0, "no trips chained across households");
+    assert_eq!(
+        diag(&s, "unwrapped"),
+        0,
+        "no trips chained across households"
+    );
 }
 
 /// Case 11: CRLF files report the true line; a `;`-separated file is read by setting (or
@@ -339,7 +373,10 @@ student = { column = "a", equals = "x" }
          102;10;2;11:00:00;11:20:00;1.1;Z3;Z1;41;5;1\r\n",
     );
     dir.write("emp/menages.csv", "IDENT_MEN,ZONE_HOME\n10,Z1\n");
-    dir.write("emp/zones.csv", "zone;x;y\r\nZ1;650000;6840000\r\nZ2;652000;6841000\r\nZ3;649000;6838500\r\n");
+    dir.write(
+        "emp/zones.csv",
+        "zone;x;y\r\nZ1;650000;6840000\r\nZ2;652000;6841000\r\nZ3;649000;6838500\r\n",
+    );
     let emp = |delimiter: &str| {
         config(&format!(
             r#"
@@ -393,7 +430,10 @@ scale_to_km = 0.001
         let s = prepare(&emp(setting), dir.path(), &out).unwrap();
         assert_eq!(s.manifest.persons_kept, 2, "{setting}");
         assert!(
-            s.manifest.notes.iter().any(|n| n.contains("emp/deplacements.csv read as `;`-separated")),
+            s.manifest
+                .notes
+                .iter()
+                .any(|n| n.contains("emp/deplacements.csv read as `;`-separated")),
             "{:?}",
             s.manifest.notes
         );
@@ -473,9 +513,21 @@ fn model_trips_with_departure_hour_only() {
     );
     let out = dir.path().join("out");
     let s = prepare(&config(ASIM), dir.path(), &out).unwrap();
-    assert!(warned(&s, "every train slot is Home"), "{:?}", s.manifest.warnings);
-    assert!(warned(&s, "start within one hour (00:07–00:18)"), "{:?}", s.manifest.warnings);
-    assert!(s.to_string().contains("WARNING: all 5 trips start within one hour"), "{s}");
+    assert!(
+        warned(&s, "every train slot is Home"),
+        "{:?}",
+        s.manifest.warnings
+    );
+    assert!(
+        warned(&s, "start within one hour (00:07–00:18)"),
+        "{:?}",
+        s.manifest.warnings
+    );
+    assert!(
+        s.to_string()
+            .contains("WARNING: all 5 trips start within one hour"),
+        "{s}"
+    );
 
     let hours = config(&ASIM.replace(
         "arrival = \"depart\"\ntime_format = \"minutes\"",
@@ -495,7 +547,12 @@ fn model_trips_with_departure_hour_only() {
     let p501 = find(&all, "501");
     assert_eq!(
         p501.2,
-        cat(&[rep("Home", 7), rep("Work", 10), rep("Others", 1), rep("Home", 6)])
+        cat(&[
+            rep("Home", 7),
+            rep("Work", 10),
+            rep("Others", 1),
+            rep("Home", 6)
+        ])
     );
     assert_eq!(p501.3[7..17], rep("12", 10)[..]);
     assert_eq!(
@@ -552,7 +609,11 @@ fn padded_codes_match_both_ways() {
         Path::new("x.toml"),
     )
     .unwrap_err();
-    assert!(e.to_string().contains("code `1` is listed under Home and Work"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("code `1` is listed under Home and Work"),
+        "{e}"
+    );
 }
 
 /// Case 17 (prepare side): an empty validation split is warned about in the manifest and
@@ -566,7 +627,9 @@ fn empty_splits_warn_and_empty_train_is_refused() {
     let mut episodes = String::from("pid,start,end,where\n");
     for id in [1, 2, 4, 5, 6, 7] {
         persons.push_str(&format!("{id},3{id},yes,3\n"));
-        episodes.push_str(&format!("{id},00:00,08:00,home\n{id},08:00,16:00,work\n{id},16:00,00:00,home\n"));
+        episodes.push_str(&format!(
+            "{id},00:00,08:00,home\n{id},08:00,16:00,work\n{id},16:00,00:00,home\n"
+        ));
     }
     dir.write("tus/persons.csv", &persons);
     dir.write("tus/episodes.csv", &episodes);
@@ -594,12 +657,26 @@ student = { column = "emp", equals = "student" }
 weekend = { column = "dow", in = ["1", "7"] }
 "#;
     let s = prepare(&config(text), dir.path(), &dir.path().join("out")).unwrap();
-    assert_eq!((s.manifest.split_counts.val, s.manifest.split_counts.test), (0, 0));
-    assert!(warned(&s, "the val split is empty"), "{:?}", s.manifest.warnings);
-    assert!(warned(&s, "the test split is empty"), "{:?}", s.manifest.warnings);
+    assert_eq!(
+        (s.manifest.split_counts.val, s.manifest.split_counts.test),
+        (0, 0)
+    );
+    assert!(
+        warned(&s, "the val split is empty"),
+        "{:?}",
+        s.manifest.warnings
+    );
+    assert!(
+        warned(&s, "the test split is empty"),
+        "{:?}",
+        s.manifest.warnings
+    );
     assert!(s.to_string().contains("WARNING: the val split is empty"));
     // Only val and test ids (3 is val, 9 is test): no train person.
-    dir.write("tus/persons.csv", "pid,age,emp,dow\n3,30,yes,3\n9,40,yes,3\n");
+    dir.write(
+        "tus/persons.csv",
+        "pid,age,emp,dow\n3,30,yes,3\n9,40,yes,3\n",
+    );
     dir.write(
         "tus/episodes.csv",
         "pid,start,end,where\n3,00:00,00:00,home\n9,00:00,00:00,home\n",

@@ -38,7 +38,10 @@ fn end_to_end(name: &str, out: &TempDir) -> (PrepareSummary, Benchmark, f64) {
     let file = out.path().join(format!("{name}-val.csv"));
     mobility::write_diaries(
         std::fs::File::create(&file).unwrap(),
-        val.people().iter().map(|p| p.id.as_str()).zip(generated.iter()),
+        val.people()
+            .iter()
+            .map(|p| p.id.as_str())
+            .zip(generated.iter()),
         bench.zones_for_io(),
     )
     .unwrap();
@@ -54,7 +57,10 @@ fn end_to_end(name: &str, out: &TempDir) -> (PrepareSummary, Benchmark, f64) {
     let read_back = table.aligned_to(&ids).unwrap();
     let evaluation = evaluator::evaluate(&bench, val.people(), &val.diaries, &read_back);
     assert_eq!(evaluation.records, val.diaries.len());
-    assert!(evaluation.score.is_finite() && evaluation.score > 0.0, "{name}: {evaluation}");
+    assert!(
+        evaluation.score.is_finite() && evaluation.score > 0.0,
+        "{name}: {evaluation}"
+    );
     // The generator learnt something: it beats a population that never leaves home.
     let home: Vec<mobility::Diary> = val
         .people()
@@ -68,7 +74,10 @@ fn end_to_end(name: &str, out: &TempDir) -> (PrepareSummary, Benchmark, f64) {
         evaluation.score,
         stay_home.score
     );
-    println!("{name}: val Score {:.4} (all-Home {:.4})", evaluation.score, stay_home.score);
+    println!(
+        "{name}: val Score {:.4} (all-Home {:.4})",
+        evaluation.score, stay_home.score
+    );
     (summary, bench, evaluation.score)
 }
 
@@ -99,7 +108,12 @@ fn pam_travel_diary() {
     // The zones are the zone table's rows, the CBD (where nobody lives) included, placed
     // from longitude and latitude: Z01 → CBD is about 2.68 km.
     assert_eq!(bench.zones.retained_count(), 6);
-    let at = |code: &str| bench.zones.centroid(bench.zones.lookup(code).unwrap()).unwrap();
+    let at = |code: &str| {
+        bench
+            .zones
+            .centroid(bench.zones.lookup(code).unwrap())
+            .unwrap()
+    };
     let (a, b) = (at("Z01"), at("CBD"));
     let d = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
     assert!((d - 2.68).abs() < 0.03, "Z01-CBD {d} km");
@@ -109,7 +123,12 @@ fn pam_travel_diary() {
         let locs = d.locations.unwrap();
         for h in 0..24 {
             if locs[h] == p.home_zone.unwrap() {
-                assert_eq!(d.activities[h], mobility::Activity::Home, "{} slot {h}", p.id);
+                assert_eq!(
+                    d.activities[h],
+                    mobility::Activity::Home,
+                    "{} slot {h}",
+                    p.id
+                );
             }
         }
     }
@@ -123,7 +142,10 @@ fn activitysim_trip_table() {
     let trips = rows(&fixtures().join("activitysim/final_trips.csv"));
     assert_eq!(diag(&s, "arrival assumed"), trips);
     assert!(diag(&s, "persons without trips kept as all-Home days") > 0);
-    assert_eq!(m.persons_kept, rows(&fixtures().join("activitysim/final_persons.csv")));
+    assert_eq!(
+        m.persons_kept,
+        rows(&fixtures().join("activitysim/final_persons.csv"))
+    );
     // A model day is a weekday: no weekend rule.
     for split in m.segment_counts.values() {
         for (segment, n) in split {
@@ -131,8 +153,14 @@ fn activitysim_trip_table() {
         }
     }
     // Zones 106 and 107 are destinations only, placed by the zone table (metres → km).
-    let z = bench.zones.centroid(bench.zones.lookup("107").unwrap()).unwrap();
-    assert!((z.0 - 553.7).abs() < 1e-6 && (z.1 - 4182.1).abs() < 1e-6, "{z:?}");
+    let z = bench
+        .zones
+        .centroid(bench.zones.lookup("107").unwrap())
+        .unwrap();
+    assert!(
+        (z.0 - 553.7).abs() < 1e-6 && (z.1 - 4182.1).abs() < 1e-6,
+        "{z:?}"
+    );
     let work_zone_107 = m.zone_shares["train"].get("107").copied().unwrap_or(0.0);
     assert!(work_zone_107 > 0.0, "{:?}", m.zone_shares["train"]);
     assert!(m.warnings.is_empty(), "{:?}", m.warnings);
@@ -148,7 +176,11 @@ fn nhts_style_table() {
     assert_eq!(m.persons_kept, rows(&fixtures().join("nhts/perpub.csv")));
     assert!(m.drops.total == 0, "{:?}", m.drops);
     // Codebook codes "01"/"03" match the data's "1"/"3": Work is not lost to the default.
-    assert!(m.activity_shares["train"]["Work"] > 0.1, "{:?}", m.activity_shares);
+    assert!(
+        m.activity_shares["train"]["Work"] > 0.1,
+        "{:?}",
+        m.activity_shares
+    );
     assert!(!m.default_codes.contains_key("3") && !m.default_codes.contains_key("1"));
     assert!(m.warnings.is_empty(), "{:?}", m.warnings);
     // The night-shift workers of household 40000136 leave work at 06:30 (HHMM 630) and
@@ -156,12 +188,22 @@ fn nhts_style_table() {
     // the night after 22:30 at slots 00-03.
     let all: Vec<(String, Vec<String>)> = ["train", "val", "test"]
         .iter()
-        .flat_map(|sp| diaries(&bench.dir, sp).into_iter().map(|(id, a, _)| (id, a)))
+        .flat_map(|sp| {
+            diaries(&bench.dir, sp)
+                .into_iter()
+                .map(|(id, a, _)| (id, a))
+        })
         .collect();
     let night = &all.iter().find(|(id, _)| id == "40000136-02").unwrap().1;
     assert_eq!(
         *night,
-        cat(&[rep("Work", 6), rep("Travel", 1), rep("Home", 15), rep("Travel", 1), rep("Work", 1)])
+        cat(&[
+            rep("Work", 6),
+            rep("Travel", 1),
+            rep("Home", 15),
+            rep("Travel", 1),
+            rep("Work", 1)
+        ])
     );
 }
 
@@ -175,7 +217,11 @@ fn time_use_episode_table() {
         "time-use/episodes.csv read as `;`-separated",
         "time-use/persons.csv read as decoded from windows-1252",
     ] {
-        assert!(m.notes.iter().any(|n| n.contains(note)), "{note}: {:?}", m.notes);
+        assert!(
+            m.notes.iter().any(|n| n.contains(note)),
+            "{note}: {:?}",
+            m.notes
+        );
     }
     // Minutes after the 04:00 diary start; windows-1252 text decoded.
     let persons: String = ["train", "val", "test"]
@@ -183,14 +229,25 @@ fn time_use_episode_table() {
         .map(|sp| std::fs::read_to_string(bench.dir.join(sp).join("persons.csv")).unwrap())
         .collect();
     assert!(persons.contains(",Île-de-France\n"), "{persons}");
-    assert!(persons.contains(",Provence-Alpes-Côte d'Azur\n"), "{persons}");
+    assert!(
+        persons.contains(",Provence-Alpes-Côte d'Azur\n"),
+        "{persons}"
+    );
     let all: Vec<(String, Vec<String>)> = ["train", "val", "test"]
         .iter()
-        .flat_map(|sp| diaries(&bench.dir, sp).into_iter().map(|(id, a, _)| (id, a)))
+        .flat_map(|sp| {
+            diaries(&bench.dir, sp)
+                .into_iter()
+                .map(|(id, a, _)| (id, a))
+        })
         .collect();
     // Every diary starts and ends at home (episodes from 0 to 1440 minutes after 04:00).
     for (id, acts) in &all {
-        assert_eq!((acts[4].as_str(), acts[3].as_str()), ("Home", "Home"), "{id}");
+        assert_eq!(
+            (acts[4].as_str(), acts[3].as_str()),
+            ("Home", "Home"),
+            "{id}"
+        );
     }
     assert!(m.warnings.is_empty(), "{:?}", m.warnings);
 }

@@ -56,18 +56,43 @@ fn every_time_format_gives_the_same_day() {
     let clock = |m: u32| format!("{:02}:{:02}", (m / 60) % 24, m % 60);
     let ampm = |m: u32| {
         let h = (m / 60) % 24;
-        format!("{}:{:02} {}", if h % 12 == 0 { 12 } else { h % 12 }, m % 60, if h < 12 { "AM" } else { "PM" })
+        format!(
+            "{}:{:02} {}",
+            if h % 12 == 0 { 12 } else { h % 12 },
+            m % 60,
+            if h < 12 { "AM" } else { "PM" }
+        )
     };
     let formats: Vec<(&str, &str, Box<dyn Fn(u32) -> String>)> = vec![
         ("clock", "", Box::new(clock)),
         ("clock", "", Box::new(ampm)),
-        ("hhmm", "", Box::new(|m| format!("{}", (m / 60) * 100 + m % 60))),
-        ("hours", "", Box::new(|m| format!("{}", f64::from(m) / 60.0))),
+        (
+            "hhmm",
+            "",
+            Box::new(|m| format!("{}", (m / 60) * 100 + m % 60)),
+        ),
+        (
+            "hours",
+            "",
+            Box::new(|m| format!("{}", f64::from(m) / 60.0)),
+        ),
         ("minutes", "", Box::new(|m| m.to_string())),
         ("seconds", "", Box::new(|m| (m * 60).to_string())),
-        ("minutes", "time_origin = \"diary_start\"", Box::new(|m| (m - 240).to_string())),
-        ("day_fraction", "", Box::new(|m| format!("{}", f64::from(m) / 1440.0))),
-        ("timestamp", "", Box::new(|m| format!("2023-03-{:02} {}:00", 14 + m / 1440, clock(m)))),
+        (
+            "minutes",
+            "time_origin = \"diary_start\"",
+            Box::new(|m| (m - 240).to_string()),
+        ),
+        (
+            "day_fraction",
+            "",
+            Box::new(|m| format!("{}", f64::from(m) / 1440.0)),
+        ),
+        (
+            "timestamp",
+            "",
+            Box::new(|m| format!("2023-03-{:02} {}:00", 14 + m / 1440, clock(m))),
+        ),
     ];
     let mut expected: Option<Vec<(String, String, Vec<String>, Vec<String>)>> = None;
     for (format, extra, write) in &formats {
@@ -111,13 +136,25 @@ fn every_time_format_gives_the_same_day() {
     dir.write("persons.csv", "pid,age,job\n1,40,yes\n2,70,no\n");
     let mut text = String::from("pid,n,dh,dm,ah,am,why\n");
     for (p, d, a, n, why) in &all_trips {
-        text.push_str(&format!("{p},{n},{},{},{},{},{why}\n", d / 60, d % 60, a / 60, a % 60));
+        text.push_str(&format!(
+            "{p},{n},{},{},{},{},{why}\n",
+            d / 60,
+            d % 60,
+            a / 60,
+            a % 60
+        ));
     }
     dir.write("trips.csv", &text);
     let c = config(
         &TRIPS
-            .replace("departure = \"dep\"", "departure = { hour = \"dh\", minute = \"dm\" }")
-            .replace("arrival = \"arr\"", "arrival = { hour = \"ah\", minute = \"am\" }"),
+            .replace(
+                "departure = \"dep\"",
+                "departure = { hour = \"dh\", minute = \"dm\" }",
+            )
+            .replace(
+                "arrival = \"arr\"",
+                "arrival = { hour = \"ah\", minute = \"am\" }",
+            ),
     );
     let out = dir.path().join("out");
     prepare(&c, dir.path(), &out).unwrap();
@@ -148,7 +185,10 @@ fn travel_time_column_and_origin_activity() {
     );
     let c = config(
         &TRIPS
-            .replace("arrival = \"arr\"", "duration = \"mins\"\norigin_purpose = \"from\"")
+            .replace(
+                "arrival = \"arr\"",
+                "duration = \"mins\"\norigin_purpose = \"from\"",
+            )
             .replace("diary_start = \"04:00\"", "diary_start = \"00:00\""),
     );
     let out = dir.path().join("out");
@@ -156,7 +196,13 @@ fn travel_time_column_and_origin_activity() {
     let all = all_diaries(&out.join("shape"));
     assert_eq!(
         find(&all, "1").2,
-        cat(&[rep("Work", 6), rep("Travel", 1), rep("Home", 15), rep("Travel", 1), rep("Work", 1)])
+        cat(&[
+            rep("Work", 6),
+            rep("Travel", 1),
+            rep("Home", 15),
+            rep("Travel", 1),
+            rep("Work", 1)
+        ])
     );
     // Without the origin column the day of a zoneless trip table starts at Home.
     let plain = config(
@@ -165,10 +211,16 @@ fn travel_time_column_and_origin_activity() {
             .replace("diary_start = \"04:00\"", "diary_start = \"00:00\""),
     );
     prepare(&plain, dir.path(), &out).unwrap();
-    assert_eq!(find(&all_diaries(&out.join("shape")), "1").2[..6], rep("Home", 6)[..]);
+    assert_eq!(
+        find(&all_diaries(&out.join("shape")), "1").2[..6],
+        rep("Home", 6)[..]
+    );
     // An arrival setting that contradicts another is refused.
     let e = SurveyConfig::from_toml_str(
-        &TRIPS.replace("arrival = \"arr\"", "arrival = \"arr\"\nassumed_duration_minutes = 10"),
+        &TRIPS.replace(
+            "arrival = \"arr\"",
+            "arrival = \"arr\"\nassumed_duration_minutes = 10",
+        ),
         Path::new("x.toml"),
     )
     .unwrap_err();
@@ -216,7 +268,10 @@ scale_to_km = 0.001
 
 fn zoned_fixture(dir: &TempDir) {
     // Households 1 and 2 (train) live in zones 1 and 2; zone 9 is a workplace zone.
-    dir.write("households.csv", "hid,zone,x,y\n1,01,1000,1000\n2,2,4000,5000\n");
+    dir.write(
+        "households.csv",
+        "hid,zone,x,y\n1,01,1000,1000\n2,2,4000,5000\n",
+    );
     dir.write("persons.csv", "pid,hid,age\n10,1,40\n20,2,30\n");
     dir.write(
         "trips.csv",
@@ -232,7 +287,10 @@ fn zone_tables_and_their_crs() {
     zoned_fixture(&dir);
     let out = dir.path().join("out");
     let e = input_error(prepare(&config(ZONED), dir.path(), &out));
-    assert!(e.message.contains("zone `9`") && e.message.contains("zone table"), "{e}");
+    assert!(
+        e.message.contains("zone `9`") && e.message.contains("zone table"),
+        "{e}"
+    );
 
     let with_table = |crs: &str| {
         config(&ZONED.replace(
@@ -249,7 +307,10 @@ fn zone_tables_and_their_crs() {
         ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt()
     };
     // Santiago: 1° of latitude ≈ 111.2 km; 1° of longitude at 33.45° S ≈ 92.8 km.
-    dir.write("zones.csv", "zone,x,y\n1,-70.65,-33.45\n2,-70.65,-33.35\n9,-70.55,-33.45\n");
+    dir.write(
+        "zones.csv",
+        "zone,x,y\n1,-70.65,-33.45\n2,-70.65,-33.35\n9,-70.55,-33.45\n",
+    );
     let s = prepare(&with_table("crs = \"EPSG:4326\""), dir.path(), &out).unwrap();
     assert!((distance(&s.out_dir, "1", "2") - 11.12).abs() < 0.02);
     assert!((distance(&s.out_dir, "1", "9") - 9.28).abs() < 0.05);
@@ -257,10 +318,19 @@ fn zone_tables_and_their_crs() {
     // The same points in web Mercator metres.
     let merc = |lon: f64, lat: f64| {
         let r = 6_378_137.0_f64;
-        (r * lon.to_radians(), r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln())
+        (
+            r * lon.to_radians(),
+            r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+                .tan()
+                .ln(),
+        )
     };
     let mut text = String::from("zone,x,y\n");
-    for (z, lon, lat) in [("1", -70.65, -33.45), ("2", -70.65, -33.35), ("9", -70.55, -33.45)] {
+    for (z, lon, lat) in [
+        ("1", -70.65, -33.45),
+        ("2", -70.65, -33.35),
+        ("9", -70.55, -33.45),
+    ] {
         let (x, y) = merc(lon, lat);
         text.push_str(&format!("{z},{x},{y}\n"));
     }
@@ -268,11 +338,21 @@ fn zone_tables_and_their_crs() {
     let s = prepare(&with_table("crs = \"EPSG:3857\""), dir.path(), &out).unwrap();
     assert!((distance(&s.out_dir, "1", "9") - 9.28).abs() < 0.05);
     // Degrees given as projected coordinates: accepted as asked, with a warning.
-    dir.write("zones.csv", "zone,x,y\n1,-70.65,-33.45\n2,-70.65,-33.35\n9,-70.55,-33.45\n");
+    dir.write(
+        "zones.csv",
+        "zone,x,y\n1,-70.65,-33.45\n2,-70.65,-33.35\n9,-70.55,-33.45\n",
+    );
     let s = prepare(&with_table("scale_to_km = 0.001"), dir.path(), &out).unwrap();
-    assert!(s.manifest.warnings.iter().any(|w| w.contains("EPSG:4326")), "{:?}", s.manifest.warnings);
+    assert!(
+        s.manifest.warnings.iter().any(|w| w.contains("EPSG:4326")),
+        "{:?}",
+        s.manifest.warnings
+    );
     // Projected coordinates declared geographic: refused.
-    dir.write("zones.csv", "zone,x,y\n1,350000,6290000\n2,351000,6291000\n9,352000,6292000\n");
+    dir.write(
+        "zones.csv",
+        "zone,x,y\n1,350000,6290000\n2,351000,6291000\n9,352000,6292000\n",
+    );
     let e = input_error(prepare(&with_table("crs = \"WGS84\""), dir.path(), &out));
     assert!(e.message.contains("not a longitude and latitude"), "{e}");
     // A zone of the set missing from the table, and a bad coordinate, are named.
@@ -284,7 +364,10 @@ fn zone_tables_and_their_crs() {
     assert!(e.message.contains("zone `9`"), "{e}");
     // Both a scale and a geographic CRS: refused as a config error.
     let e = SurveyConfig::from_toml_str(
-        &ZONED.replace("scale_to_km = 0.001", "scale_to_km = 0.001\ncrs = \"EPSG:4326\""),
+        &ZONED.replace(
+            "scale_to_km = 0.001",
+            "scale_to_km = 0.001\ncrs = \"EPSG:4326\"",
+        ),
         Path::new("x.toml"),
     )
     .unwrap_err();
@@ -297,13 +380,19 @@ fn zone_tables_and_their_crs() {
 fn file_encodings() {
     let dir = TempDir::new("encodings");
     zoned_fixture(&dir);
-    dir.write("zones.csv", "zone,x,y\n1,1000,1000\n2,4000,5000\n9,3000,3000\n");
+    dir.write(
+        "zones.csv",
+        "zone,x,y\n1,1000,1000\n2,4000,5000\n9,3000,3000\n",
+    );
     let c = config(&ZONED.replace(
         "table = \"households\"\nx = \"x\"\ny = \"y\"\nscale_to_km = 0.001",
         "file = \"zones.csv\"\nzone = \"zone\"\nx = \"x\"\ny = \"y\"\nscale_to_km = 0.001",
     ));
     let out = dir.path().join("out");
-    let reference = prepare(&c, dir.path(), &out).unwrap().manifest.content_sha256;
+    let reference = prepare(&c, dir.path(), &out)
+        .unwrap()
+        .manifest
+        .content_sha256;
     let text = std::fs::read_to_string(dir.path().join("trips.csv")).unwrap();
     let mut utf16 = vec![0xFF, 0xFE];
     for u in text.replace('\n', "\r\n").encode_utf16() {
@@ -312,10 +401,17 @@ fn file_encodings() {
     dir.write("trips.csv", &utf16);
     let s = prepare(&c, dir.path(), &out).unwrap();
     assert_eq!(s.manifest.content_sha256, reference);
-    assert!(s.manifest.notes.iter().any(|n| n.contains("UTF-16LE")), "{:?}", s.manifest.notes);
+    assert!(
+        s.manifest.notes.iter().any(|n| n.contains("UTF-16LE")),
+        "{:?}",
+        s.manifest.notes
+    );
 
     dir.write("trips.csv", &text);
-    dir.write("persons.csv", b"pid,hid,age,town\n10,1,40,Pe\xf1alol\xe9n\n20,2,30,Maip\xfa\n");
+    dir.write(
+        "persons.csv",
+        b"pid,hid,age,town\n10,1,40,Pe\xf1alol\xe9n\n20,2,30,Maip\xfa\n",
+    );
     let towns = config(&c_text_with_town());
     let e = input_error(prepare(&towns, dir.path(), &out));
     assert_eq!((e.line, e.field.as_deref()), (2, Some("town")), "{e}");
@@ -326,9 +422,15 @@ fn file_encodings() {
     ));
     let s = prepare(&latin, dir.path(), &out).unwrap();
     let persons = std::fs::read_to_string(s.out_dir.join("train/persons.csv")).unwrap();
-    assert!(persons.contains(",Peñalolén\n") && persons.contains(",Maipú\n"), "{persons}");
+    assert!(
+        persons.contains(",Peñalolén\n") && persons.contains(",Maipú\n"),
+        "{persons}"
+    );
     let e = SurveyConfig::from_toml_str(
-        &c_text_with_town().replace("features = [\"age\", \"town\"]", "features = [\"age\", \"town\"]\nencoding = \"klingon\""),
+        &c_text_with_town().replace(
+            "features = [\"age\", \"town\"]",
+            "features = [\"age\", \"town\"]\nencoding = \"klingon\"",
+        ),
         Path::new("x.toml"),
     )
     .unwrap_err();
