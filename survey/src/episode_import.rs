@@ -162,8 +162,10 @@ pub fn import_episodes(
         }
         ctx.push_person_reasons(index, &mut reasons);
         let mut acc = SlotAccumulator::new(diary_start);
+        // What this person's episodes needed, counted once the person is kept.
+        let mut changed: Vec<&'static str> = Vec::new();
         if !time_missing {
-            let starts = place(&mut episodes, cfg.time_format, diary_start, &mut imported);
+            let starts = place(&mut episodes, cfg.time_format, diary_start, &mut changed);
             let only = episodes.len() == 1;
             for (i, e) in episodes.iter().enumerate() {
                 let start = starts[i];
@@ -179,11 +181,10 @@ pub fn import_episodes(
                             let next_day = end + DAY_SECONDS * ((start - end) / DAY_SECONDS + 1);
                             let agrees = starts.get(i + 1).is_none_or(|&n| n >= next_day);
                             if (end < start && agrees) || (end == start && only) {
-                                imported.count(NEXT_DAY_ENDS, 1);
+                                changed.push(NEXT_DAY_ENDS);
                                 next_day
                             } else {
-                                imported
-                                    .count(if end == start { ZERO_LENGTH } else { REVERSED }, 1);
+                                changed.push(if end == start { ZERO_LENGTH } else { REVERSED });
                                 continue;
                             }
                         }
@@ -196,6 +197,9 @@ pub fn import_episodes(
                 reasons.push(HOUR_NOT_COVERED);
             } else if reasons.is_empty() {
                 imported.note_times(starts.into_iter().filter(|&s| s < DAY_SECONDS));
+                for c in changed {
+                    imported.count(c, 1);
+                }
             }
         }
         imported.outcomes.push(match reasons.is_empty() {
@@ -212,7 +216,7 @@ fn place(
     episodes: &mut [Raw],
     format: crate::config::TimeFormat,
     diary_start: i64,
-    imported: &mut Imported,
+    changed: &mut Vec<&'static str>,
 ) -> Vec<i64> {
     let mut times: Vec<i64> = episodes
         .iter()
@@ -231,7 +235,7 @@ fn place(
         let mut s = to_diary_time(e.start, diary_start);
         if let Some(&prev) = starts.last() {
             if s < prev {
-                imported.count(NEXT_DAY_STARTS, 1);
+                changed.push(NEXT_DAY_STARTS);
                 while s < prev {
                     s += DAY_SECONDS;
                 }

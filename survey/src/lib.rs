@@ -3,8 +3,10 @@
 //!
 //! Entry points: [`prepare`] (one config → `<out>/<name>/` in the layout of the
 //! `mobility` crate, plus `manifest.json`), [`builtin_configs`] (ATUS-2014 and
-//! Santiago-2012, the files of `survey/configs/`), and [`SurveyConfig::from_file`] for a
-//! user's own survey. Paths inside a config are relative to the data folder.
+//! Santiago-2012, the files of `survey/configs/`), [`SurveyConfig::from_file`] for a
+//! user's own survey (the other files of `survey/configs/` are ready configurations for
+//! common shapes), and [`population`] to check a user's persons file against a prepared
+//! benchmark. Paths inside a config are relative to the data folder.
 
 mod activity_codes;
 mod centroids;
