@@ -5,12 +5,14 @@
 
 use crate::config::ActivityCodes;
 use mobility::Activity;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A compiled [`ActivityCodes`].
 #[derive(Debug, Clone)]
 pub struct CodeMap {
     exact: HashMap<String, Activity>,
+    /// The exact codes as the config writes them.
+    written: HashSet<String>,
     ranges: Vec<(i64, i64, Activity)>,
     default: Option<Activity>,
 }
@@ -19,6 +21,7 @@ impl CodeMap {
     pub fn new(codes: &ActivityCodes) -> Result<CodeMap, String> {
         let mut map = CodeMap {
             exact: HashMap::new(),
+            written: HashSet::new(),
             ranges: Vec::new(),
             default: None,
         };
@@ -37,7 +40,10 @@ impl CodeMap {
                         return Err(format!("[activity_codes] range `{entry}` is empty"));
                     }
                     map.ranges.push((lo, hi, activity));
-                } else if let Some(prev) = map.exact.insert(code_key(entry), activity) {
+                } else if let Some(prev) = {
+                    map.written.insert(entry.to_string());
+                    map.exact.insert(code_key(entry), activity)
+                } {
                     if prev != activity {
                         return Err(format!(
                             "[activity_codes] code `{entry}` is listed under {prev} and {activity}"
@@ -66,19 +72,20 @@ impl CodeMap {
         Ok(map)
     }
 
-    /// The activity of a code listed in the config (exactly or in a range); `None` for a
-    /// code that only the default would catch.
-    pub fn lookup_listed(&self, code: &str) -> Option<Activity> {
+    /// The activity of a code listed in the config (exactly or in a range), and whether it
+    /// matched a listed code written differently (`1` for a listed `01`: integers match by
+    /// value); `None` for a code that only the default would catch.
+    pub fn lookup_spelled(&self, code: &str) -> Option<(Activity, bool)> {
         let code = code.trim();
         if let Some(&a) = self.exact.get(code) {
-            return Some(a);
+            return Some((a, !self.written.contains(code)));
         }
         if let Some(n) = integer_value(code) {
             if let Some(&a) = self.exact.get(&n.to_string()) {
-                return Some(a);
+                return Some((a, !self.written.contains(code)));
             }
             if let Some(&(_, _, a)) = self.ranges.iter().find(|r| r.0 <= n && n <= r.1) {
-                return Some(a);
+                return Some((a, false));
             }
         }
         None

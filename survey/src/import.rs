@@ -12,6 +12,9 @@ use mobility::{Activity, SLOTS};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+pub const CODES_WRITTEN_DIFFERENTLY: &str =
+    "codes matching a listed code written differently (`1` for `01`: integers compared by value)";
+
 /// Per person of the person table (by index): what the importers need to know.
 pub struct PersonContext {
     pub ids: Vec<String>,
@@ -96,7 +99,10 @@ impl Imported {
     /// code is unknown and there is no default.
     pub fn activity(&mut self, codes: &CodeMap, code: &str) -> Option<Activity> {
         self.code_lookups += 1;
-        if let Some(a) = codes.lookup_listed(code) {
+        if let Some((a, respelled)) = codes.lookup_spelled(code) {
+            if respelled {
+                self.count(CODES_WRITTEN_DIFFERENTLY, 1);
+            }
             return Some(a);
         }
         let a = codes.default()?;

@@ -601,6 +601,8 @@ fn padded_codes_match_both_ways() {
     assert!(persons.contains("102,1,other,weekday,"), "{persons}");
     assert!(persons.contains("201,2,employed,weekend,"), "{persons}");
     assert_eq!(s.manifest.default_codes.get("11"), Some(&1));
+    // `3`, `1`, `1` matched the listed `03`, `01`, `01` (the data's `03`, `01` as written).
+    assert_eq!(diag(&s, "written differently"), 3);
     assert_eq!(s.manifest.default_codes.len(), 1);
     // Listed only with padding that the data lacks, codes still match; a code listed
     // twice in two spellings under two activities is refused.
