@@ -121,14 +121,9 @@ fn pam_travel_diary() {
     let train = bench.read_split(Split::Train).unwrap();
     for (p, d) in train.people().iter().zip(&train.diaries) {
         let locs = d.locations.unwrap();
-        for h in 0..24 {
-            if locs[h] == p.home_zone.unwrap() {
-                assert_eq!(
-                    d.activities[h],
-                    mobility::Activity::Home,
-                    "{} slot {h}",
-                    p.id
-                );
+        for (h, (loc, activity)) in locs.iter().zip(d.activities).enumerate() {
+            if Some(*loc) == p.home_zone {
+                assert_eq!(activity, mobility::Activity::Home, "{} slot {h}", p.id);
             }
         }
     }

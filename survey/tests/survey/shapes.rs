@@ -63,7 +63,8 @@ fn every_time_format_gives_the_same_day() {
             if h < 12 { "AM" } else { "PM" }
         )
     };
-    let formats: Vec<(&str, &str, Box<dyn Fn(u32) -> String>)> = vec![
+    type Writer<'a> = Box<dyn Fn(u32) -> String + 'a>;
+    let formats: Vec<(&str, &str, Writer)> = vec![
         ("clock", "", Box::new(clock)),
         ("clock", "", Box::new(ampm)),
         (
@@ -94,7 +95,7 @@ fn every_time_format_gives_the_same_day() {
             Box::new(|m| format!("2023-03-{:02} {}:00", 14 + m / 1440, clock(m))),
         ),
     ];
-    let mut expected: Option<Vec<(String, String, Vec<String>, Vec<String>)>> = None;
+    let mut expected = None;
     for (format, extra, write) in &formats {
         let dir = TempDir::new("formats");
         dir.write("persons.csv", "pid,age,job\n1,40,yes\n2,70,no\n");
