@@ -149,6 +149,13 @@ pub fn score_table(
     label: String,
 ) -> anyhow::Result<EvaluationReport> {
     let persons = split.people();
+    if persons.is_empty() {
+        bail!(
+            "{label}: the {} split of {} holds no people: there is nothing to score (an empty split would score a meaningless perfect 0); prepare the benchmark from more people",
+            split.split.name(),
+            bench.name
+        );
+    }
     let validity = evaluator::check_validity(bench, persons, table);
     if !validity.is_scorable() {
         let problems: Vec<String> = validity
@@ -208,4 +215,86 @@ pub fn read_split_logged(bench: &Benchmark, split: Split, what: &str) -> anyhow:
         .read_split(split)
         .map_err(anyhow::Error::new)
         .with_context(|| format!("reading the {} split of {}", split.name(), bench.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A survey whose ids all hash to train has empty validation and test splits: scoring
+    /// one of them is refused, not reported as a perfect 0.
+    #[test]
+    fn an_empty_split_is_not_scored() {
+        let dir =
+            std::env::temp_dir().join(format!("orchestrator-empty-split-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // Ids 1, 2, 4, 5, 6 and 7 hash to the train split.
+        let mut persons = String::from("pid,age\n");
+        let mut episodes = String::from("pid,start,end,where\n");
+        for id in [1, 2, 4, 5, 6, 7] {
+            persons.push_str(&format!("{id},3{id}\n"));
+            episodes.push_str(&format!(
+                "{id},00:00,08:00,home\n{id},08:00,16:00,work\n{id},16:00,00:00,home\n"
+            ));
+        }
+        std::fs::write(dir.join("persons.csv"), persons).unwrap();
+        std::fs::write(dir.join("episodes.csv"), episodes).unwrap();
+        let config = survey::SurveyConfig::from_toml_str(
+            r#"
+name = "pilot"
+[persons]
+file = "persons.csv"
+id = "pid"
+features = ["age"]
+[episodes]
+file = "episodes.csv"
+person = "pid"
+start = "start"
+end = "end"
+code = "where"
+[activity_codes]
+Home = ["home"]
+Work = ["work"]
+[split]
+id = "pid"
+[segments]
+employed = { column = "age", range = [18, 64] }
+student = { column = "age", range = [5, 17] }
+"#,
+            Path::new("pilot.toml"),
+        )
+        .unwrap();
+        let summary = survey::prepare(&config, &dir, &dir.join("bench")).unwrap();
+        assert!(summary
+            .manifest
+            .warnings
+            .iter()
+            .any(|w| w.contains("val split is empty")));
+        let bench = Benchmark::open(&summary.out_dir).unwrap();
+        let val = bench.read_split(Split::Val).unwrap();
+        let predictions = dir.join("empty.csv");
+        std::fs::copy(
+            bench.split_dir(Split::Val).join("diaries.csv"),
+            &predictions,
+        )
+        .unwrap();
+        let e = score_file(&bench, &val, &predictions)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the val split of pilot holds no people"), "{e}");
+        // The train split scores as usual.
+        let train = bench.read_split(Split::Train).unwrap();
+        let report = score_file(
+            &bench,
+            &train,
+            &bench.split_dir(Split::Train).join("diaries.csv"),
+        )
+        .unwrap();
+        assert_eq!(
+            (report.evaluation.records, report.evaluation.score),
+            (6, 0.0)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 pub const NOT_IN_PERSON_TABLE: &str = "not in the person table";
 pub const NO_EPISODES: &str = "no episodes";
+pub const NO_TRIPS: &str = "no trips (persons_without_trips = \"drop\")";
 pub const EPISODE_TIME_MISSING: &str = "episode time missing";
 pub const EPISODE_ZONE: &str = "episode zone missing or outside the zone set";
 pub const TRIP_ZONE: &str = "trip origin or destination zone missing or outside the zone set";

@@ -3,10 +3,13 @@
 //!
 //! Entry points: [`prepare`] (one config → `<out>/<name>/` in the layout of the
 //! `mobility` crate, plus `manifest.json`), [`builtin_configs`] (ATUS-2014 and
-//! Santiago-2012, the files of `survey/configs/`), and [`SurveyConfig::from_file`] for a
-//! user's own survey. Paths inside a config are relative to the data folder.
+//! Santiago-2012, the files of `survey/configs/`), [`SurveyConfig::from_file`] for a
+//! user's own survey (the other files of `survey/configs/` are ready configurations for
+//! common shapes), and [`population`] to check a user's persons file against a prepared
+//! benchmark. Paths inside a config are relative to the data folder.
 
 mod activity_codes;
+mod centroids;
 mod config;
 mod drop_log;
 mod episode_import;
@@ -15,17 +18,21 @@ mod hashing;
 mod import;
 mod manifest;
 mod person_records;
+pub mod population;
 mod prepare;
+mod segment_rules;
 mod slot_rule;
 mod source_table;
 mod time_format;
 mod trip_chain;
+mod warnings;
 mod zone_set;
 
 pub use config::{
-    builtin_configs, ActivityCodes, CentroidSource, CodeTable, Condition, EpisodeSource,
-    HomeZoneLookup, HouseholdSource, PersonSource, SegmentRules, SplitRule, SurveyConfig, TableRef,
-    TimeFormat, TripSource, ZoneConfig,
+    builtin_configs, ActivityCodes, CentroidSource, CodeTable, Condition, CsvOptions, DurationUnit,
+    EpisodeSource, HomeZoneLookup, HouseholdSource, IdColumns, PersonSource, PersonsWithoutTrips,
+    Projection, ReturnHome, SegmentRules, SplitRule, SurveyConfig, TableRef, TimeColumn,
+    TimeFormat, TimeOrigin, TimeParts, TripSource, ZoneConfig,
 };
 pub use drop_log::DropCounts;
 pub use error::PrepareError;

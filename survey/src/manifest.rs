@@ -3,6 +3,7 @@
 
 use crate::config::SurveyConfig;
 use crate::drop_log::DropCounts;
+use crate::population::FeatureDomain;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 
 /// Bumped whenever the importers' output for the same input could change.
 pub const IMPORTER_VERSION: &str =
-    concat!("survey ", env!("CARGO_PKG_VERSION"), " (importer format 1)");
+    concat!("survey ", env!("CARGO_PKG_VERSION"), " (importer format 2)");
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileHash {
@@ -62,9 +63,20 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub home_slots_at_home_zone: BTreeMap<String, f64>,
     pub drops: DropCounts,
-    /// Importer diagnostics (e.g. trips unwrapped to the next day).
+    /// Importer diagnostics: every record changed or ignored, counted by rule (e.g. trips
+    /// unwrapped to the next day, zero-length episodes, persons kept as all-Home days).
     pub diagnostics: BTreeMap<String, usize>,
+    /// Codes that no `[activity_codes]` list holds, mapped by `default`, with the number of
+    /// records of each.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_codes: BTreeMap<String, usize>,
+    /// Results that are valid but implausible (an empty split, one activity everywhere,
+    /// every trip in one hour, …): each almost always a configuration mistake.
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
+    /// Feature → the values the kept people take (every split): what `generate --persons`
+    /// accepts (see `survey::population`).
+    pub feature_domains: BTreeMap<String, FeatureDomain>,
     pub config: SurveyConfig,
 }
 
@@ -127,6 +139,17 @@ impl fmt::Display for PrepareSummary {
         }
         for (name, n) in &m.diagnostics {
             writeln!(f, "  {n:>6} {name}")?;
+        }
+        if !m.default_codes.is_empty() {
+            let total: usize = m.default_codes.values().sum();
+            writeln!(
+                f,
+                "  {total:>6} records with {} code(s) not listed in [activity_codes], mapped by `default` (manifest: default_codes)",
+                m.default_codes.len()
+            )?;
+        }
+        for w in &m.warnings {
+            writeln!(f, "  WARNING: {w}")?;
         }
         writeln!(f, "  content sha256 {}", m.content_sha256)
     }

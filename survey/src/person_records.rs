@@ -2,14 +2,56 @@
 //! row per trip), joined to the household table, with the config's columns resolved.
 //! Gives, per person, the split id, segment, home zone and feature values.
 
-use crate::config::{Condition, HomeZoneLookup, SurveyConfig, TableRef};
+use crate::config::{HomeZoneLookup, IdColumns, SurveyConfig, TableRef};
 use crate::error::PrepareError;
 use crate::hashing::canonical_id;
+use crate::segment_rules::Segmenter;
 use crate::source_table::SourceTable;
 use crate::zone_set::{fold_name, ZoneSet};
-use mobility::{DayType, Group};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// The columns of an id, resolved in one table.
+#[derive(Debug, Clone)]
+pub struct IdReader {
+    columns: Vec<usize>,
+    label: String,
+}
+
+impl IdReader {
+    pub fn resolve(id: &IdColumns, table: &SourceTable) -> Result<IdReader, PrepareError> {
+        Ok(IdReader {
+            columns: id
+                .names()
+                .iter()
+                .map(|c| table.column(c))
+                .collect::<Result<_, _>>()?,
+            label: id.label(),
+        })
+    }
+
+    /// The id of row `r`: each part trimmed and canonical (no `.0`), joined by `-`; empty
+    /// when any part is empty.
+    pub fn read<'t>(&self, table: &'t SourceTable, r: usize) -> std::borrow::Cow<'t, str> {
+        if let [c] = self.columns[..] {
+            return std::borrow::Cow::Borrowed(canonical_id(table.get(r, c)));
+        }
+        let parts: Vec<&str> = self
+            .columns
+            .iter()
+            .map(|&c| canonical_id(table.get(r, c)))
+            .collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return std::borrow::Cow::Borrowed("");
+        }
+        std::borrow::Cow::Owned(parts.join("-"))
+    }
+
+    /// The column(s) as named in errors.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
 
 /// A column of the merged person + household record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +77,8 @@ pub struct PersonRecords {
     pub by_id: HashMap<String, usize>,
     /// Feature columns with their output names, in output order.
     pub features: Vec<(String, Col)>,
-    /// The id column of the household table.
-    pub household_id_column: Option<usize>,
+    /// The id column(s) of the household table.
+    pub household_id_column: Option<IdReader>,
     /// Number of feature values in which commas or line breaks were replaced.
     pub sanitised_values: usize,
 }
@@ -49,30 +91,35 @@ impl PersonRecords {
         data_dir: &Path,
         repeated_rows: bool,
     ) -> Result<PersonRecords, PrepareError> {
-        let persons = SourceTable::read(&data_dir.join(&config.persons.file))?;
-        let id_col = persons.column(&config.persons.id)?;
-        let hh_col = match &config.persons.household {
-            Some(c) => Some(persons.column(c)?),
+        let persons = SourceTable::read_with(
+            &data_dir.join(&config.persons.file),
+            &config.persons.csv_options(),
+        )?;
+        let id_reader = IdReader::resolve(&config.persons.id, &persons)?;
+        let hh_reader = match &config.persons.household {
+            Some(c) => Some(IdReader::resolve(c, &persons)?),
             None => None,
         };
         let households = match &config.households {
-            Some(h) => Some(SourceTable::read(&data_dir.join(&h.file))?),
+            Some(h) => Some(SourceTable::read_with(
+                &data_dir.join(&h.file),
+                &h.csv_options(),
+            )?),
             None => None,
         };
         let mut hh_index: HashMap<String, usize> = HashMap::new();
         let mut household_id_column = None;
         if let (Some(table), Some(cfg)) = (&households, &config.households) {
-            let col = table.column(&cfg.id)?;
-            household_id_column = Some(col);
+            let reader = IdReader::resolve(&cfg.id, table)?;
             for r in 0..table.rows.len() {
-                let id = canonical_id(table.get(r, col));
+                let id = reader.read(table, r);
                 if id.is_empty() {
-                    return Err(table.error(r, &cfg.id, "empty household id"));
+                    return Err(table.error(r, reader.label(), "empty household id"));
                 }
                 if let Some(first) = hh_index.insert(id.to_string(), r) {
                     return Err(table.error(
                         r,
-                        &cfg.id,
+                        reader.label(),
                         format!(
                             "duplicate household `{id}` (first on line {})",
                             table.lines[first]
@@ -80,30 +127,40 @@ impl PersonRecords {
                     ));
                 }
             }
+            household_id_column = Some(reader);
         }
-        let mut entries = Vec::new();
+        let mut entries: Vec<PersonEntry> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
         for r in 0..persons.rows.len() {
-            let id = canonical_id(persons.get(r, id_col));
+            let id = id_reader.read(&persons, r);
             if id.is_empty() {
-                return Err(persons.error(r, &config.persons.id, "empty person id"));
+                return Err(persons.error(r, id_reader.label(), "empty person id"));
             }
-            if let Some(&first) = by_id.get(id) {
-                if repeated_rows {
+            let household_id = hh_reader
+                .as_ref()
+                .map(|h| h.read(&persons, r).into_owned())
+                .unwrap_or_default();
+            if let Some(&first) = by_id.get(id.as_ref()) {
+                let first = &entries[first];
+                let other_household = first.household_id != household_id;
+                if repeated_rows && !other_household {
                     continue;
                 }
-                return Err(persons.error(
-                    r,
-                    &config.persons.id,
-                    format!(
-                        "duplicate person `{id}` (first on line {})",
-                        persons.lines[entries_row(&entries, first)]
-                    ),
-                ));
+                let mut message = format!(
+                    "duplicate person `{id}` (first on line {})",
+                    persons.lines[first.row]
+                );
+                if other_household {
+                    message = format!(
+                        "person `{id}` appears under household `{household_id}` here and under household `{}` on line {}: person ids that restart in every household need a composite id, e.g. id = [\"{}\", \"{}\"] (and the same `person` in the diary table)",
+                        first.household_id,
+                        persons.lines[first.row],
+                        hh_reader.as_ref().map(IdReader::label).unwrap_or_default(),
+                        id_reader.label()
+                    );
+                }
+                return Err(persons.error(r, id_reader.label(), message));
             }
-            let household_id = hh_col
-                .map(|c| canonical_id(persons.get(r, c)).to_string())
-                .unwrap_or_default();
             let household_row = hh_index.get(&household_id).copied();
             by_id.insert(id.to_string(), entries.len());
             entries.push(PersonEntry {
@@ -158,6 +215,20 @@ impl PersonRecords {
         ))
     }
 
+    /// Resolves every column of an id.
+    pub fn resolve_id(&self, id: &IdColumns) -> Result<Vec<Col>, PrepareError> {
+        id.names().iter().map(|n| self.resolve(n)).collect()
+    }
+
+    /// The value of a (possibly composite) id of person `p`, as [`IdReader::read`] forms it.
+    pub fn id_value(&self, p: &PersonEntry, cols: &[Col]) -> String {
+        let parts: Vec<&str> = cols
+            .iter()
+            .map(|&c| canonical_id(self.value(p, c)))
+            .collect();
+        parts.join("-")
+    }
+
     /// A value of person `p`; empty when the household row is missing.
     pub fn value(&self, p: &PersonEntry, col: Col) -> &str {
         match col {
@@ -192,111 +263,15 @@ impl PersonRecords {
     }
 }
 
-fn entries_row(entries: &[PersonEntry], index: usize) -> usize {
-    entries[index].row
-}
+/// The segment rules compiled against the merged person + household record.
+pub type SegmentRule = Segmenter<Col>;
 
-/// A [`Condition`] with its columns resolved.
-#[derive(Debug, Clone)]
-pub enum Rule {
-    Any(Vec<Rule>),
-    All(Vec<Rule>),
-    Test(Col, Test),
-}
-
-#[derive(Debug, Clone)]
-pub enum Test {
-    Equals(String),
-    StartsWith(String),
-    In(Vec<String>),
-    Range(f64, f64),
-    NonEmpty(bool),
-}
-
-impl Rule {
-    pub fn compile(c: &Condition, records: &PersonRecords) -> Result<Rule, PrepareError> {
-        if let Some(list) = &c.any {
-            return Ok(Rule::Any(
-                list.iter()
-                    .map(|c| Rule::compile(c, records))
-                    .collect::<Result<_, _>>()?,
-            ));
-        }
-        if let Some(list) = &c.all {
-            return Ok(Rule::All(
-                list.iter()
-                    .map(|c| Rule::compile(c, records))
-                    .collect::<Result<_, _>>()?,
-            ));
-        }
-        let col = records.resolve(c.column.as_deref().unwrap_or_default())?;
-        let test = if let Some(v) = &c.equals {
-            Test::Equals(v.clone())
-        } else if let Some(v) = &c.starts_with {
-            Test::StartsWith(v.clone())
-        } else if let Some(v) = &c.in_list {
-            Test::In(v.clone())
-        } else if let Some([lo, hi]) = c.range {
-            Test::Range(lo, hi)
-        } else {
-            Test::NonEmpty(c.non_empty.unwrap_or(true))
-        };
-        Ok(Rule::Test(col, test))
-    }
-
-    pub fn holds(&self, records: &PersonRecords, p: &PersonEntry) -> bool {
-        match self {
-            Rule::Any(list) => list.iter().any(|r| r.holds(records, p)),
-            Rule::All(list) => list.iter().all(|r| r.holds(records, p)),
-            Rule::Test(col, test) => {
-                let v = records.value(p, *col);
-                match test {
-                    Test::Equals(s) => v == s,
-                    Test::StartsWith(s) => v.starts_with(s.as_str()),
-                    Test::In(list) => list.iter().any(|s| s == v),
-                    Test::Range(lo, hi) => v
-                        .parse::<f64>()
-                        .map(|x| *lo <= x && x <= *hi)
-                        .unwrap_or(false),
-                    Test::NonEmpty(want) => v.is_empty() != *want,
-                }
-            }
-        }
-    }
-}
-
-/// The three segment rules, compiled.
-pub struct SegmentRule {
-    employed: Rule,
-    student: Rule,
-    weekend: Rule,
-}
-
-impl SegmentRule {
-    pub fn compile(config: &SurveyConfig, records: &PersonRecords) -> Result<Self, PrepareError> {
-        Ok(SegmentRule {
-            employed: Rule::compile(&config.segments.employed, records)?,
-            student: Rule::compile(&config.segments.student, records)?,
-            weekend: Rule::compile(&config.segments.weekend, records)?,
-        })
-    }
-
-    /// Employed, else student, else other; weekend, else weekday.
-    pub fn segment(&self, records: &PersonRecords, p: &PersonEntry) -> (Group, DayType) {
-        let group = if self.employed.holds(records, p) {
-            Group::Employed
-        } else if self.student.holds(records, p) {
-            Group::Student
-        } else {
-            Group::Other
-        };
-        let day = if self.weekend.holds(records, p) {
-            DayType::Weekend
-        } else {
-            DayType::Weekday
-        };
-        (group, day)
-    }
+/// Compiles the config's segment rules against `records`.
+pub fn compile_segments(
+    config: &SurveyConfig,
+    records: &PersonRecords,
+) -> Result<SegmentRule, PrepareError> {
+    Segmenter::compile(&config.segments, |name| records.resolve(name))
 }
 
 /// The home-zone lookup, compiled: a column and (by name) the folded-name → code map.
@@ -324,7 +299,7 @@ impl HomeZone {
         let (names, code_table) = match &lookup.by_name {
             None => (None, None),
             Some(ct) => {
-                let table = SourceTable::read(&data_dir.join(&ct.file))?;
+                let table = SourceTable::read_with(&data_dir.join(&ct.file), &ct.csv_options())?;
                 let (code_col, name_col) = (
                     table.column(&ct.code_column)?,
                     table.column(&ct.name_column)?,

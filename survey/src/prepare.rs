@@ -8,17 +8,18 @@
 //! `<name>.partial` and renamed into place, so readers never see half a benchmark.
 
 use crate::activity_codes::CodeMap;
-use crate::config::{SurveyConfig, TableRef};
+use crate::centroids::{centroids, zone_set, CentroidInputs};
+use crate::config::SurveyConfig;
 use crate::drop_log::DropCounts;
 use crate::episode_import::import_episodes;
 use crate::error::PrepareError;
 use crate::hashing::{sha256_hex, split_of};
-use crate::import::{Outcome, PersonContext};
+use crate::import::{Imported, Outcome, PersonContext};
 use crate::manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
-use crate::person_records::{Col, HomeZone, PersonRecords, SegmentRule};
+use crate::person_records::{compile_segments, HomeZone, PersonRecords};
 use crate::slot_rule::State;
 use crate::trip_chain::import_trips;
-use crate::zone_set::ZoneSet;
+use crate::warnings::Evidence;
 use mobility::{
     write_diaries, Activity, Diary, Loc, Person, PersonTable, Segment, Split, ZoneTable, SLOTS,
 };
@@ -41,14 +42,13 @@ pub fn prepare(
         path: PathBuf::from(format!("<config {}>", config.name)),
         message,
     })?;
-    let zones = match &config.zones {
-        Some(z) => Some(
-            ZoneSet::new(&z.codes).map_err(|message| PrepareError::Config {
-                path: PathBuf::from(format!("<config {}>", config.name)),
-                message,
-            })?,
-        ),
-        None => None,
+    let config_path = PathBuf::from(format!("<config {}>", config.name));
+    let (zones, zone_file) = match &config.zones {
+        Some(z) => {
+            let (set, table) = zone_set(z, data_dir, &config_path)?;
+            (Some(set), table)
+        }
+        None => (None, None),
     };
     let diary_file = config
         .episodes
@@ -58,8 +58,8 @@ pub fn prepare(
         .expect("validated");
     let repeated_rows = &config.persons.file == diary_file;
     let mut records = PersonRecords::read(config, data_dir, repeated_rows)?;
-    let segments = SegmentRule::compile(config, &records)?;
-    let split_col = records.resolve(&config.split.id)?;
+    let segments = compile_segments(config, &records)?;
+    let split_cols = records.resolve_id(&config.split.id)?;
     let home_lookup = match &config.zones {
         Some(z) => Some(HomeZone::compile(&z.home, &records, data_dir)?),
         None => None,
@@ -88,13 +88,7 @@ pub fn prepare(
     };
     let imported = match (&config.episodes, &config.trips) {
         (Some(e), _) => import_episodes(e, &codes, zones.as_ref(), &ctx, data_dir)?,
-        (_, Some(t)) => import_trips(
-            t,
-            &codes,
-            zones.as_ref().expect("validated"),
-            &ctx,
-            data_dir,
-        )?,
+        (_, Some(t)) => import_trips(t, &codes, zones.as_ref(), &ctx, data_dir)?,
         _ => unreachable!("validated"),
     };
 
@@ -114,6 +108,18 @@ pub fn prepare(
         if let (Some(ct), Some(t)) = (&z.home.by_name, &h.code_table) {
             add_source(&ct.file, &t.sha256);
         }
+        if let (Some(f), Some(t)) = (&z.centroids.file, &zone_file) {
+            add_source(f, &t.sha256);
+        }
+    }
+    let mut reading_notes: Vec<String> = Vec::new();
+    reading_notes.extend(records.persons.reading_note(&config.persons.file));
+    if let (Some(h), Some(t)) = (&config.households, &records.households) {
+        reading_notes.extend(t.reading_note(&h.file));
+    }
+    reading_notes.extend(imported.reading_note.clone());
+    if let (Some(z), Some(t)) = (&config.zones, &zone_file) {
+        reading_notes.extend(z.centroids.file.as_deref().and_then(|f| t.reading_note(f)));
     }
 
     // Kept people per split, drops.
@@ -121,8 +127,20 @@ pub fn prepare(
     for (_, reasons) in &imported.orphans {
         drops.record(reasons);
     }
+    let mut warnings = Vec::new();
     let zone_table = match (&config.zones, &zones, &home_lookup) {
-        (Some(zc), Some(z), Some(h)) => Some(centroids(zc, z, h, &records, split_col)?),
+        (Some(zc), Some(z), Some(h)) => {
+            let (table, w) = centroids(&CentroidInputs {
+                config: zc,
+                zones: z,
+                zone_table: zone_file.as_ref(),
+                home: h,
+                records: &records,
+                split_cols: &split_cols,
+            })?;
+            warnings.extend(w);
+            Some(table)
+        }
         _ => None,
     };
     let mut by_split: BTreeMap<usize, (PersonTable, Vec<Diary>)> = BTreeMap::new();
@@ -139,6 +157,7 @@ pub fn prepare(
         );
     }
     let mut kept = 0usize;
+    let mut rule_hits = [0usize; 3];
     for (index, outcome) in imported.outcomes.iter().enumerate() {
         let states = match outcome {
             Outcome::Dropped(reasons) => {
@@ -149,9 +168,12 @@ pub fn prepare(
         };
         kept += 1;
         let entry = &records.entries[index];
-        let split_id = records.value(entry, split_col).to_string();
-        let split = split_of(&split_id);
-        let (group, day_type) = segments.segment(&records, entry);
+        let split = split_of(&records.id_value(entry, &split_cols));
+        let value = |c| records.value(entry, c);
+        let (group, day_type) = (segments.group(&value), segments.day_type(&value));
+        for (n, hit) in rule_hits.iter_mut().zip(segments.hits(&value)) {
+            *n += hit as usize;
+        }
         let home_zone = ctx.home.as_ref().and_then(|h| h[index]).map(Loc);
         let features = records.feature_values(index);
         let entry = &records.entries[index];
@@ -185,6 +207,50 @@ pub fn prepare(
         ));
     }
 
+    if by_split[&split_index(Split::Train)].0.persons.is_empty() {
+        return Err(PrepareError::input(
+            &records.persons.path,
+            0,
+            Some(&config.split.id.label()),
+            format!(
+                "none of the {kept} kept people falls in the train split (ids hash to 70 % train, 15 % validation, 15 % test): a benchmark needs train people; add people or check the split id"
+            ),
+        ));
+    }
+    let feature_names: Vec<&str> = records.features.iter().map(|(n, _)| n.as_str()).collect();
+    let mut rule_columns_not_features: Vec<String> = Vec::new();
+    for c in config.segments.columns() {
+        if !feature_names.contains(&c) && !rule_columns_not_features.iter().any(|x| x == c) {
+            rule_columns_not_features.push(c.to_string());
+        }
+    }
+    let diary_start = crate::time_format::parse_diary_start(
+        config
+            .episodes
+            .as_ref()
+            .map(|e| &e.diary_start)
+            .or(config.trips.as_ref().map(|t| &t.diary_start))
+            .expect("validated"),
+    )
+    .unwrap_or(0);
+    let extra = ManifestExtras {
+        imported: &imported,
+        warnings,
+        reading_notes,
+        evidence: EvidenceParts {
+            rule_hits,
+            has_weekend_rule: config.segments.weekend.is_some(),
+            rule_columns_not_features,
+            diary_start,
+            record: if config.episodes.is_some() {
+                "episode"
+            } else {
+                "trip"
+            },
+            diary_people: imported.diary_people,
+        },
+    };
+
     // Write into a fresh partial folder, then move it into place. On any failure the
     // partial folder is removed and a benchmark already at the target is left untouched.
     let final_dir = out_dir.join(&config.name);
@@ -208,7 +274,7 @@ pub fn prepare(
                 kept,
                 drops.clone(),
                 zone_table.as_ref(),
-                &imported.counters,
+                extra,
                 records.sanitised_values,
             )
         },
@@ -312,92 +378,22 @@ fn to_diary(states: &[State; SLOTS], location: bool) -> Diary {
     }
 }
 
-/// Zone centroids (km): mean coordinates of the train-split rows of the centroid table
-/// whose home zone is the zone. Rows with missing or non-numeric coordinates are skipped.
-fn centroids(
-    zc: &crate::config::ZoneConfig,
-    zones: &ZoneSet,
-    home: &HomeZone,
-    records: &PersonRecords,
-    split_col: Col,
-) -> Result<ZoneTable, PrepareError> {
-    let mut sums = vec![(0.0f64, 0.0f64, 0usize); zones.len() + 1];
-    let c = &zc.centroids;
-    let parse = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite());
-    let source_path;
-    match c.table {
-        TableRef::Households => {
-            let table = records.households.as_ref().expect("validated");
-            source_path = table.path.clone();
-            let (xc, yc) = (table.column(&c.x)?, table.column(&c.y)?);
-            // The household id column is the one the person table joins on; the split
-            // id of a household row is its id (validated: split id = household column).
-            let id_col = household_id_column(records)?;
-            for r in 0..table.rows.len() {
-                if split_of(table.get(r, id_col)) != Split::Train {
-                    continue;
-                }
-                let Some(zone) = home.of_household_row(table, r, zones) else {
-                    continue;
-                };
-                if let (Some(x), Some(y)) = (parse(table.get(r, xc)), parse(table.get(r, yc))) {
-                    let s = &mut sums[zone as usize];
-                    s.0 += x;
-                    s.1 += y;
-                    s.2 += 1;
-                }
-            }
-        }
-        TableRef::Persons => {
-            let table = &records.persons;
-            source_path = table.path.clone();
-            let (xc, yc) = (table.column(&c.x)?, table.column(&c.y)?);
-            for p in &records.entries {
-                if split_of(records.value(p, split_col)) != Split::Train {
-                    continue;
-                }
-                let Some(zone) = home.of_person(records, p, zones) else {
-                    continue;
-                };
-                if let (Some(x), Some(y)) =
-                    (parse(table.get(p.row, xc)), parse(table.get(p.row, yc)))
-                {
-                    let s = &mut sums[zone as usize];
-                    s.0 += x;
-                    s.1 += y;
-                    s.2 += 1;
-                }
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(zones.len());
-    for (i, code) in zones.codes.iter().enumerate() {
-        let (x, y, n) = sums[i + 1];
-        if n == 0 {
-            return Err(PrepareError::input(
-                &source_path,
-                0,
-                Some(&c.x),
-                format!(
-                    "zone `{code}` has no train-split row with coordinates to place its centroid"
-                ),
-            ));
-        }
-        out.push((
-            code.clone(),
-            (x / n as f64 * c.scale_to_km, y / n as f64 * c.scale_to_km),
-        ));
-    }
-    Ok(ZoneTable::new(out))
+/// What the manifest needs beyond the prepared splits.
+struct ManifestExtras<'a> {
+    imported: &'a Imported,
+    warnings: Vec<String>,
+    reading_notes: Vec<String>,
+    evidence: EvidenceParts,
 }
 
-fn household_id_column(records: &PersonRecords) -> Result<usize, PrepareError> {
-    records
-        .household_id_column
-        .ok_or_else(|| PrepareError::Config {
-            path: records.persons.path.clone(),
-            message: "centroids from households need [households] id".into(),
-        })
+/// The inputs of the plausibility checks that are known before the manifest.
+struct EvidenceParts {
+    rule_hits: [usize; 3],
+    has_weekend_rule: bool,
+    rule_columns_not_features: Vec<String>,
+    diary_start: i64,
+    record: &'static str,
+    diary_people: usize,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -410,7 +406,7 @@ fn build_manifest(
     persons_kept: usize,
     drops: DropCounts,
     zones: Option<&ZoneTable>,
-    counters: &BTreeMap<String, usize>,
+    extra: ManifestExtras,
     sanitised_values: usize,
 ) -> Manifest {
     let combined = |list: &[(String, String)]| {
@@ -498,6 +494,43 @@ fn build_manifest(
             "{sanitised_values} feature value(s) had commas or line breaks replaced"
         ));
     }
+    notes.extend(extra.reading_notes);
+    let imported = extra.imported;
+    let ev = extra.evidence;
+    let mut warnings = crate::warnings::check(&Evidence {
+        split_sizes: [
+            ("train", split_counts.train),
+            ("val", split_counts.val),
+            ("test", split_counts.test),
+        ],
+        activity_shares: &activity_shares,
+        time_span: imported.time_span,
+        record: ev.record,
+        orphans: (imported.orphans.len(), ev.diary_people),
+        day_ends_at_home_zone_not_home: imported.day_ends_at_home_zone_not_home,
+        rule_hits: ev.rule_hits,
+        has_weekend_rule: ev.has_weekend_rule,
+        kept: persons_kept,
+        rule_columns_not_features: ev.rule_columns_not_features,
+        default_codes: &imported.default_codes,
+        default_share: (imported.default_codes.values().sum(), imported.code_lookups),
+        diary_start: ev.diary_start,
+    });
+    warnings.extend(extra.warnings);
+    let feature_names: Vec<&String> = by_split[&0].0.feature_names.iter().collect();
+    let feature_domains = feature_names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let values = by_split
+                .values()
+                .flat_map(|(t, _)| t.persons.iter().map(move |p| p.features[j].as_str()));
+            (
+                name.to_string(),
+                crate::population::FeatureDomain::of(values),
+            )
+        })
+        .collect();
     Manifest {
         name: config.name.clone(),
         task: if zones.is_some() {
@@ -519,8 +552,11 @@ fn build_manifest(
         zone_shares,
         home_slots_at_home_zone: home_at_home_zone,
         drops,
-        diagnostics: counters.clone(),
+        diagnostics: imported.counters.clone(),
+        default_codes: imported.default_codes.clone(),
+        warnings,
         notes,
+        feature_domains,
         config: config.clone(),
     }
 }

@@ -1,6 +1,7 @@
 //! The fixed zone set of the location task, and the home-zone lookup by name (case and
 //! accents ignored) through a code table.
 
+use crate::activity_codes::canonical_integer;
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -9,6 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 pub struct ZoneSet {
     pub codes: Vec<String>,
     index: HashMap<String, u16>,
+    integers: HashMap<i64, u16>,
 }
 
 impl ZoneSet {
@@ -24,7 +26,20 @@ impl ZoneSet {
                 None => codes.push(e.to_string()),
             }
         }
+        ZoneSet::from_codes(codes)
+    }
+
+    /// A zone set of exactly these codes, in this order.
+    pub fn from_codes(codes: Vec<String>) -> Result<ZoneSet, String> {
+        if codes.len() >= u16::MAX as usize {
+            return Err(format!(
+                "[zones] {} zones is more than the {} supported",
+                codes.len(),
+                u16::MAX - 1
+            ));
+        }
         let mut index = HashMap::new();
+        let mut integers = HashMap::new();
         for (i, c) in codes.iter().enumerate() {
             if c.is_empty() || c == mobility::TRAVEL_TOKEN {
                 return Err("[zones] a zone code is empty or `T`".into());
@@ -32,17 +47,29 @@ impl ZoneSet {
             if index.insert(c.clone(), (i + 1) as u16).is_some() {
                 return Err(format!("[zones] zone `{c}` is listed twice"));
             }
+            if let Some(n) = canonical_integer(c) {
+                if let Some(prev) = integers.insert(n, (i + 1) as u16) {
+                    return Err(format!(
+                        "[zones] zones `{}` and `{c}` are the same integer code",
+                        codes[prev as usize - 1]
+                    ));
+                }
+            }
         }
-        Ok(ZoneSet { codes, index })
+        Ok(ZoneSet {
+            codes,
+            index,
+            integers,
+        })
     }
 
-    /// 1-based index of a retained zone (0 is reserved for `T`), after canonicalising
-    /// integer codes written as `103.0`.
+    /// 1-based index of a retained zone (0 is reserved for `T`); integer codes match
+    /// however they are padded or written (`07`, `7`, `7.0`).
     pub fn lookup(&self, code: &str) -> Option<u16> {
         let code = code.trim();
         self.index
             .get(code)
-            .or_else(|| self.index.get(crate::hashing::canonical_id(code)))
+            .or_else(|| self.integers.get(&canonical_integer(code)?))
             .copied()
     }
 

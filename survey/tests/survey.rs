@@ -725,14 +725,42 @@ mod real_data {
     use super::*;
     use mobility::{Activity, Benchmark, Split};
 
-    fn data_dir() -> Option<PathBuf> {
+    fn data_dir() -> PathBuf {
         let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-        if d.is_dir() {
-            Some(d)
-        } else {
-            println!("SKIPPED: real survey data folder {} is absent", d.display());
-            None
+        assert!(
+            d.is_dir(),
+            "the real surveys are missing: this test reads {} (see shared/data/README.md)",
+            d.display()
+        );
+        d
+    }
+
+    /// Every train person's `group` and `day_type`, derived from its features by the
+    /// benchmark's rules (as `generate --persons` does without those columns), is the
+    /// stored one.
+    fn segments_derive_from_features(b: &Benchmark, dir: &Path) {
+        let rules = survey::population::PopulationRules::of_benchmark(b).unwrap();
+        let stored = b.persons(Split::Train).unwrap();
+        let text = std::fs::read_to_string(b.split_dir(Split::Train).join("persons.csv")).unwrap();
+        let path = dir.join(format!("{}-population.csv", b.name));
+        let mut out = String::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            out.push_str(&[&f[..2], &f[4..]].concat().join(","));
+            out.push('\n');
         }
+        std::fs::write(&path, out).unwrap();
+        let chunks = survey::population::read_chunks(&rules, &path, 4096).unwrap();
+        assert!(chunks.notes().iter().any(|n| n.contains("`group` derived")));
+        let mut n = 0;
+        for chunk in chunks {
+            for p in chunk.unwrap().persons {
+                let s = &stored.persons[n];
+                assert_eq!((&p.id, p.group, p.day_type), (&s.id, s.group, s.day_type));
+                n += 1;
+            }
+        }
+        assert_eq!(n, stored.persons.len());
     }
 
     /// Checks that hold for any prepared benchmark, against the files on disk.
@@ -805,13 +833,24 @@ mod real_data {
 
     #[test]
     fn both_real_surveys() {
-        let Some(data) = data_dir() else { return };
+        let data = data_dir();
         let out = TempDir::new("real");
         let configs = survey::builtin_configs();
         let atus = prepare(&configs[0].1, &data, out.path()).unwrap();
         println!("{atus}");
         let b = check_benchmark(&atus);
         assert_eq!(b.task, mobility::Task::Activity);
+        assert_eq!(
+            atus.manifest.content_sha256,
+            "6fd4e356de531c473fb050562678d695f4c199de64739d3a03e79ebfe88c9433",
+            "the ATUS-2014 benchmark changed"
+        );
+        assert!(
+            atus.manifest.warnings.is_empty(),
+            "{:?}",
+            atus.manifest.warnings
+        );
+        segments_derive_from_features(&b, out.path());
         // ATUS: every person of persons.csv has a complete diary.
         let persons_rows = std::fs::read_to_string(data.join("atus-2014/persons.csv"))
             .unwrap()
@@ -824,6 +863,17 @@ mod real_data {
         println!("{santiago}");
         let b = check_benchmark(&santiago);
         assert_eq!(b.task, mobility::Task::ActivityLocation);
+        assert_eq!(
+            santiago.manifest.content_sha256,
+            "7afa4bca4ff87a45c870cd7cc52d272513de75cb2df8a9cf8772975773cf20c0",
+            "the Santiago-2012 benchmark changed"
+        );
+        assert!(
+            santiago.manifest.warnings.is_empty(),
+            "{:?}",
+            santiago.manifest.warnings
+        );
+        segments_derive_from_features(&b, out.path());
         assert_eq!(b.zones.retained_count(), 45);
         let m = &santiago.manifest;
         assert!(m
@@ -848,5 +898,13 @@ mod real_data {
         assert_eq!(again.manifest, santiago.manifest);
     }
 }
+#[path = "survey/cases.rs"]
+mod cases;
 #[path = "survey/fuzzed_inputs.rs"]
 mod fuzzed_inputs;
+#[path = "survey/population.rs"]
+mod population;
+#[path = "survey/ready_configs.rs"]
+mod ready_configs;
+#[path = "survey/shapes.rs"]
+mod shapes;

@@ -36,7 +36,12 @@ fn prepare(args: PrepareArgs) -> anyhow::Result<ExitCode> {
         let summary = survey::prepare(config, &args.data.dir, &args.out)
             .with_context(|| format!("preparing {name}"))?;
         if !args.json {
+            // The summary shows the warnings too.
             print!("{summary}");
+        } else {
+            for w in &summary.manifest.warnings {
+                eprintln!("warning: {}: {w}", summary.manifest.name);
+            }
         }
         summaries.push(summary);
     }

@@ -24,13 +24,25 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     let build_time = started.elapsed();
     // A persons file is streamed in chunks (any size in bounded memory); a split is read
     // whole. Seeds are by position in the population, so both give the same bytes.
+    // A persons file is checked against the benchmark, `group`/`day_type` derived when absent.
+    let rules = match &args.persons {
+        Some(_) => Some(survey::population::PopulationRules::of_benchmark(&bench)?),
+        None => None,
+    };
     let chunks: Box<dyn Iterator<Item = Result<PersonTable, mobility::FormatError>>> =
         match (&args.persons, args.split) {
-            (Some(path), _) => Box::new(PersonTable::read_chunks(
-                path,
-                bench.zones_for_io(),
-                PERSONS_CHUNK,
-            )?),
+            (Some(path), _) => {
+                let chunks = survey::population::read_chunks(
+                    rules.as_ref().expect("read above"),
+                    path,
+                    PERSONS_CHUNK,
+                )?;
+                chunks
+                    .notes()
+                    .iter()
+                    .for_each(|n| eprintln!("{}: {n}", path.display()));
+                Box::new(chunks)
+            }
             (None, Some(split)) => {
                 if split.split() == Split::Test {
                     scoring::log_test_read(&bench, "generate --split test (persons only)")?;
@@ -136,10 +148,13 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         let started = Instant::now();
         let (view, persons) = match (&args.persons, args.split) {
             (Some(path), _) => {
-                // Check the file before handing it to the sandbox: errors name the line.
-                PersonTable::read(path, best.bench.zones_for_io())?;
+                // Checked against the benchmark and completed (`group`, `day_type`) before the
+                // sandbox reads it: errors name the line.
                 let view = best.persons_view(Split::Val)?;
-                (view, sandbox::RolloutPersons::PersonsFile(std::path::absolute(path)?))
+                let rules = survey::population::PopulationRules::of_benchmark(&best.bench)?;
+                let done = survey::population::complete_file(&rules, path, &view.join("population.csv"), PERSONS_CHUNK)?;
+                done.notes.iter().for_each(|n| eprintln!("{}: {n}", path.display()));
+                (view, sandbox::RolloutPersons::PersonsFile(done.path))
             }
             (None, Some(split)) => {
                 if split.split() == Split::Test {
