@@ -297,6 +297,24 @@ pub struct PopulationChunks<'r> {
     chunk_size: usize,
     notes: Vec<String>,
     done: bool,
+    /// Byte range of the file whose records are returned (records starting elsewhere are
+    /// skipped): a part of the file, see [`ReadOptions::part`].
+    range: std::ops::Range<u64>,
+    /// Columns kept beside the features (see [`ReadOptions::keep`]): name and column.
+    kept: Vec<(String, usize)>,
+}
+
+/// How [`read_chunks_with`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// `(index, count)`: return only the people whose line starts in the `index`-th of
+    /// `count` equal byte ranges of the file after its header — the rule of
+    /// `mobility::PersonTable::read_chunks_part`, so parts read in order give every person
+    /// once, in file order. Errors still name the line in the whole file.
+    pub part: Option<(u64, u64)>,
+    /// Extra columns to keep, appended after the benchmark's features under their own names
+    /// (absent columns are skipped), e.g. a person's own home coordinates.
+    pub keep: Vec<String>,
 }
 
 /// Opens a population file for [`PopulationChunks`]: header checks happen here.
@@ -304,6 +322,16 @@ pub fn read_chunks<'r>(
     rules: &'r PopulationRules,
     path: &Path,
     chunk_size: usize,
+) -> Result<PopulationChunks<'r>, FormatError> {
+    read_chunks_with(rules, path, chunk_size, &ReadOptions::default())
+}
+
+/// [`read_chunks`] with a part of the file and extra columns kept.
+pub fn read_chunks_with<'r>(
+    rules: &'r PopulationRules,
+    path: &Path,
+    chunk_size: usize,
+    options: &ReadOptions,
 ) -> Result<PopulationChunks<'r>, FormatError> {
     let file = std::fs::File::open(path).map_err(|e| FormatError::file(path, e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -403,15 +431,49 @@ pub fn read_chunks<'r>(
         .map(String::as_str)
         .filter(|h| !known.contains(h) && !rules.feature_names.iter().any(|f| f == h))
         .collect();
+    let kept: Vec<(String, usize)> = options
+        .keep
+        .iter()
+        .filter_map(|name| find(name).map(|i| (name.clone(), i)))
+        .collect();
+    let ignored: Vec<&str> = ignored
+        .into_iter()
+        .filter(|h| !kept.iter().any(|(k, _)| k == h))
+        .collect();
     if !ignored.is_empty() {
         notes.push(format!(
             "columns ignored (not features of the benchmark): {}",
             ignored.join(", ")
         ));
     }
+    let range = match options.part {
+        None => 0..u64::MAX,
+        Some((index, count)) => {
+            if count == 0 || index >= count {
+                return Err(FormatError::file(
+                    path,
+                    format!("part {index} of {count} does not exist"),
+                ));
+            }
+            let body_start = reader.position().byte();
+            let len = std::fs::metadata(path)
+                .map_err(|e| FormatError::file(path, e.to_string()))?
+                .len();
+            let body = len.saturating_sub(body_start);
+            let at =
+                |k: u64| body_start + (u128::from(body) * u128::from(k) / u128::from(count)) as u64;
+            at(index)..if index + 1 == count {
+                u64::MAX
+            } else {
+                at(index + 1)
+            }
+        }
+    };
     Ok(PopulationChunks {
         rules,
         path: path.to_path_buf(),
+        range,
+        kept,
         reader,
         layout: Layout {
             id,
@@ -539,8 +601,10 @@ impl Iterator for PopulationChunks<'_> {
         if self.done {
             return None;
         }
+        let mut feature_names = self.rules.feature_names.clone();
+        feature_names.extend(self.kept.iter().map(|(name, _)| name.clone()));
         let mut table = PersonTable {
-            feature_names: self.rules.feature_names.clone(),
+            feature_names,
             persons: Vec::with_capacity(self.chunk_size.min(1 << 16)),
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -568,11 +632,20 @@ impl Iterator for PopulationChunks<'_> {
                 }
             }
             let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-            if record.iter().all(|f| f.trim().is_empty()) {
+            let start = record.position().map_or(0, |p| p.byte());
+            if start >= self.range.end {
+                self.done = true;
+                break;
+            }
+            if start < self.range.start || record.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
             match self.person(line, &record) {
-                Ok(p) => {
+                Ok(mut p) => {
+                    for (_, column) in &self.kept {
+                        p.features
+                            .push(record.get(*column).unwrap_or("").trim().to_string());
+                    }
                     if let Some(first) = seen.insert(p.id.clone(), line) {
                         self.done = true;
                         return Some(Err(FormatError::at(

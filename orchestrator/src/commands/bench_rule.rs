@@ -57,7 +57,14 @@ pub fn run(args: BenchRuleArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&script, NEUTRAL_SCRIPT)?;
     if !finished(&neutral_runs)? {
         let _ = std::fs::remove_dir_all(&neutral_runs);
-        drive(&args, &bench_root, &workspace, &neutral_runs, args.neutral, &format!("sh {}", script.display()))?;
+        drive(
+            &args,
+            &bench_root,
+            &workspace,
+            &neutral_runs,
+            args.neutral,
+            &format!("sh {}", script.display()),
+        )?;
     }
     let neutral = runtime()?.block_on(neutral_report(&args, &bench_root, &neutral_runs))?;
     summary["neutral"] = neutral;
@@ -101,7 +108,10 @@ pub fn run(args: BenchRuleArgs) -> anyhow::Result<ExitCode> {
                 e >= *lo && e < hi
             })
             .collect();
-        let accepted = in_bin.iter().filter(|t| t["accepted"] == json!(true)).count();
+        let accepted = in_bin
+            .iter()
+            .filter(|t| t["accepted"] == json!(true))
+            .count();
         table.push(json!({
             "effect_from": lo, "effect_to": if hi.is_finite() { json!(hi) } else { json!(null) },
             "trials": in_bin.len(), "accepted": accepted,
@@ -114,7 +124,10 @@ pub fn run(args: BenchRuleArgs) -> anyhow::Result<ExitCode> {
     summary["power"] = json!({ "trials": trials, "by_effect": table,
         "harmful_repairs": harmful.len(),
         "harmful_accepted": harmful.iter().filter(|t| t["accepted"] == json!(true)).count() });
-    write_atomic(&root.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    write_atomic(
+        &root.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
     print_summary(&summary);
     println!("\n(full figures: {})", root.join("summary.json").display());
     Ok(ExitCode::SUCCESS)
@@ -156,11 +169,18 @@ fn drive(
         .arg(runs)
         .arg("--bench")
         .arg(bench_root)
-        .args(args.decision_secret.iter().flat_map(|s| ["--decision-secret".to_string(), s.clone()]))
+        .args(
+            args.decision_secret
+                .iter()
+                .flat_map(|s| ["--decision-secret".to_string(), s.clone()]),
+        )
         .status()
         .context("starting `orchestrator run`")?;
     if !status.success() {
-        bail!("`orchestrator run` in {} ended with {status}", runs.display());
+        bail!(
+            "`orchestrator run` in {} ended with {status}",
+            runs.display()
+        );
     }
     Ok(())
 }
@@ -193,9 +213,10 @@ fn damage(params: &str, fraction: f64) -> (String, Vec<Repair>) {
     for line in params.lines() {
         let t = line.trim();
         if let Some(r) = t.strip_prefix("/// Range:") {
-            range = r.trim().split_once("..=").and_then(|(lo, hi)| {
-                Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
-            });
+            range = r
+                .trim()
+                .split_once("..=")
+                .and_then(|(lo, hi)| Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?)));
             continue;
         }
         let Some(rest) = t.strip_prefix("pub const ") else {
@@ -216,7 +237,11 @@ fn damage(params: &str, fraction: f64) -> (String, Vec<Repair>) {
         let Ok(v) = literal.parse::<f64>() else {
             continue;
         };
-        let far = if (hi - v).abs() >= (v - lo).abs() { hi } else { lo };
+        let far = if (hi - v).abs() >= (v - lo).abs() {
+            hi
+        } else {
+            lo
+        };
         let target = v + fraction * (far - v);
         let damaged = if ty.trim() == "usize" {
             let mut d = target.round();
@@ -275,7 +300,10 @@ async fn neutral_report(
         .iter()
         .filter(|p| p.outcome.is_some_and(RoundOutcome::was_scored))
         .collect();
-    let accepted = trajectory.iter().filter(|p| p.accepted == Some(true)).count();
+    let accepted = trajectory
+        .iter()
+        .filter(|p| p.accepted == Some(true))
+        .count();
     // The old rule, from the same rollouts: unpaired means over the public seeds on the whole
     // validation split, against σ/√k of the initial generator's single-seed Scores.
     let mut legacy_accepts = 0;
@@ -296,7 +324,10 @@ async fn neutral_report(
     let floor = sd(&initial_scores) / (public.len() as f64).sqrt();
     for r in 1..=trajectory.len() as u32 {
         let record = memory.round_record(1, r).await?;
-        let Some(candidate) = record.candidate.filter(|c| c.commit != record.parent_commit) else {
+        let Some(candidate) = record
+            .candidate
+            .filter(|c| c.commit != record.parent_commit)
+        else {
             continue;
         };
         let mean = |commit: &str| -> Option<f64> {
@@ -316,7 +347,9 @@ async fn neutral_report(
     // Recorded vs fresh, for the final generator on the selection part.
     let recorded = trajectory.last().and_then(|p| p.current);
     let current = best.summary.current_commit.clone();
-    let fresh: Vec<u64> = (0..args.fresh_seeds as u64).map(|i| 900_000_001 + i).collect();
+    let fresh: Vec<u64> = (0..args.fresh_seeds as u64)
+        .map(|i| 900_000_001 + i)
+        .collect();
     let val = best.bench.read_split(Split::Val)?;
     let parts = ValidationParts::of(&val, best.settings.rule.selection_share);
     let diaries = fresh_diaries(&best, &current, &fresh)?;
@@ -353,12 +386,17 @@ async fn power_trials(
     let trajectory = memory.trajectory(1).await?;
     let best = BestGenerator::open(1, runs, bench_root).await?;
     let val = best.bench.read_split(Split::Val)?;
-    let fresh: Vec<u64> = (0..args.fresh_seeds as u64).map(|i| 800_000_001 + i).collect();
+    let fresh: Vec<u64> = (0..args.fresh_seeds as u64)
+        .map(|i| 800_000_001 + i)
+        .collect();
     let all: Vec<usize> = (0..val.people().len()).collect();
     let mut out = Vec::new();
     for (k, point) in trajectory.iter().enumerate() {
         let record = memory.round_record(1, point.round).await?;
-        let Some(candidate) = record.candidate.filter(|c| c.commit != record.parent_commit) else {
+        let Some(candidate) = record
+            .candidate
+            .filter(|c| c.commit != record.parent_commit)
+        else {
             out.push(json!({"round": point.round, "repair": repairs.get(k).map(|r| &r.name),
                 "outcome": point.outcome.map(|o| o.name()), "accepted": false, "true_effect": null}));
             continue;
@@ -386,7 +424,11 @@ async fn power_trials(
 }
 
 /// `commit`'s diaries of every validation person for each of `seeds`.
-fn fresh_diaries(best: &BestGenerator, commit: &str, seeds: &[u64]) -> anyhow::Result<Vec<Vec<Diary>>> {
+fn fresh_diaries(
+    best: &BestGenerator,
+    commit: &str,
+    seeds: &[u64],
+) -> anyhow::Result<Vec<Vec<Diary>>> {
     let view = best.persons_view(Split::Val)?;
     let outputs = best.rollouts(
         commit,
@@ -410,7 +452,12 @@ fn fresh_diaries(best: &BestGenerator, commit: &str, seeds: &[u64]) -> anyhow::R
         .collect()
 }
 
-fn score_part(best: &BestGenerator, val: &mobility::SplitData, idx: &[usize], generated: &[Diary]) -> f64 {
+fn score_part(
+    best: &BestGenerator,
+    val: &mobility::SplitData,
+    idx: &[usize],
+    generated: &[Diary],
+) -> f64 {
     let persons: Vec<mobility::Person> = idx.iter().map(|&i| val.people()[i].clone()).collect();
     let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i].clone()).collect();
     let gen: Vec<Diary> = idx.iter().map(|&i| generated[i].clone()).collect();
@@ -437,7 +484,10 @@ fn print_summary(s: &serde_json::Value) {
         n["false_accept_rate"].as_f64().unwrap_or(f64::NAN) * 100.0,
         n["legacy_rule"]["accepted"],
         n["legacy_rule"]["scored"],
-        n["legacy_rule"]["false_accept_rate"].as_f64().unwrap_or(f64::NAN) * 100.0,
+        n["legacy_rule"]["false_accept_rate"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+            * 100.0,
         n["legacy_rule"]["noise_floor"].as_f64().unwrap_or(f64::NAN),
     );
     println!(
@@ -449,17 +499,26 @@ fn print_summary(s: &serde_json::Value) {
         n["recorded_minus_fresh"].as_f64().unwrap_or(f64::NAN),
     );
     println!("power (repairs of damaged constants, true effect on fresh seeds):");
-    println!("  {:>14} {:>7} {:>9} {:>7}", "effect", "trials", "accepted", "share");
+    println!(
+        "  {:>14} {:>7} {:>9} {:>7}",
+        "effect", "trials", "accepted", "share"
+    );
     for b in s["power"]["by_effect"].as_array().into_iter().flatten() {
         let trials = b["trials"].as_u64().unwrap_or(0);
         let accepted = b["accepted"].as_u64().unwrap_or(0);
-        let to = b["effect_to"].as_f64().map_or("∞".into(), |x| format!("{x:.3}"));
+        let to = b["effect_to"]
+            .as_f64()
+            .map_or("∞".into(), |x| format!("{x:.3}"));
         println!(
             "  {:>14} {:>7} {:>9} {:>6.0}%",
             format!("{:.3}–{to}", b["effect_from"].as_f64().unwrap_or(0.0)),
             trials,
             accepted,
-            if trials == 0 { f64::NAN } else { accepted as f64 * 100.0 / trials as f64 }
+            if trials == 0 {
+                f64::NAN
+            } else {
+                accepted as f64 * 100.0 / trials as f64
+            }
         );
     }
     println!(
@@ -474,7 +533,13 @@ fn copy_workspace(src: &Path, dst: &Path) -> anyhow::Result<PathBuf> {
         return Ok(dst.to_path_buf());
     }
     let out = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(src)
         .output()
         .context("git ls-files")?;
@@ -525,11 +590,22 @@ mod tests {
     fn damage_moves_constants_towards_the_far_end_of_their_range() {
         let params = "/// Range: 0.0..=1.0\n/// Targets: x\npub const SHIFT_PROBABILITY: f64 = 0.1;\n/// Range: 1..=100\n/// Targets: x\npub const NEIGHBOURS_K: usize = 10;\n/// Range: 0.0..=5.0\npub const OTHER: f64 = 1.0;\n";
         let (text, repairs) = damage(params, 0.5);
-        assert!(text.contains("pub const SHIFT_PROBABILITY: f64 = 0.55;"), "{text}");
-        assert!(text.contains("pub const NEIGHBOURS_K: usize = 55;"), "{text}");
+        assert!(
+            text.contains("pub const SHIFT_PROBABILITY: f64 = 0.55;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub const NEIGHBOURS_K: usize = 55;"),
+            "{text}"
+        );
         assert!(text.contains("pub const OTHER: f64 = 1.0;"));
         assert_eq!(repairs.len(), 2);
         let script = repair_script_text(&repairs);
-        assert!(script.contains("1) sed -i -E 's/^(pub const SHIFT_PROBABILITY: [a-z0-9]+ = )0\\.55;/\\10.1;/'"), "{script}");
+        assert!(
+            script.contains(
+                "1) sed -i -E 's/^(pub const SHIFT_PROBABILITY: [a-z0-9]+ = )0\\.55;/\\10.1;/'"
+            ),
+            "{script}"
+        );
     }
 }

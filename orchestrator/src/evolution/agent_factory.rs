@@ -89,7 +89,10 @@ fn make_agent_with_store(
 
 /// Checks that the configured agent can work at all (endpoint reachable, key accepted, model
 /// served; command found; inbox writable) before anything of a run is created or resumed.
-pub async fn preflight(settings: &AgentSettings, templates: prompts::Templates) -> anyhow::Result<()> {
+pub async fn preflight(
+    settings: &AgentSettings,
+    templates: prompts::Templates,
+) -> anyhow::Result<()> {
     let mut agent: Box<dyn Agent> = match settings {
         AgentSettings::Openai { .. } => {
             // A throw-away agent: the preflight sends no chat request, so nothing is stored.

@@ -29,7 +29,14 @@ fn an_agent_that_cannot_work_is_refused_before_anything_is_created() {
     };
     // Nothing listens on port 1.
     let out = attempt(
-        &["--agent", "openai", "--base-url", "http://127.0.0.1:1/v1", "--model", "m"],
+        &[
+            "--agent",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:1/v1",
+            "--model",
+            "m",
+        ],
         "logs/refused-unreachable",
     );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
@@ -38,7 +45,14 @@ fn an_agent_that_cannot_work_is_refused_before_anything_is_created() {
     let server = ScriptedServer::start_in_background(vec![]);
     server.set_models_reply(refused(401, "Incorrect API key provided"));
     let out = attempt(
-        &["--agent", "openai", "--base-url", &server.url, "--model", "m"],
+        &[
+            "--agent",
+            "openai",
+            "--base-url",
+            &server.url,
+            "--model",
+            "m",
+        ],
         "logs/refused-401",
     );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
@@ -52,7 +66,14 @@ fn an_agent_that_cannot_work_is_refused_before_anything_is_created() {
         serde_json::json!({"object": "list", "data": [{"id": "served-model"}]}),
     ));
     let out = attempt(
-        &["--agent", "openai", "--base-url", &server.url, "--model", "gpt-typo"],
+        &[
+            "--agent",
+            "openai",
+            "--base-url",
+            &server.url,
+            "--model",
+            "gpt-typo",
+        ],
         "logs/refused-model",
     );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
@@ -63,7 +84,12 @@ fn an_agent_that_cannot_work_is_refused_before_anything_is_created() {
     );
     // A command that does not exist.
     let out = attempt(
-        &["--agent", "command", "--agent-command", "no-such-agent-program --flag"],
+        &[
+            "--agent",
+            "command",
+            "--agent-command",
+            "no-such-agent-program --flag",
+        ],
         "logs/refused-command",
     );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
@@ -93,7 +119,12 @@ fn an_endpoint_refusing_mid_run_stops_it_failed_and_resumable_without_a_trial() 
         refused(401, "The API key was revoked"),
     ]);
     let args = harness::run_args(fx, &runs, &server.url, "diff", 1);
-    let out = harness::orchestrator(&args, &[], Duration::from_secs(600), &fx.root.join("logs/midrun"));
+    let out = harness::orchestrator(
+        &args,
+        &[],
+        Duration::from_secs(600),
+        &fx.root.join("logs/midrun"),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("HTTP 401"), "{}", out.stderr);
     let s = harness::run_state(&runs, 1);
@@ -106,34 +137,61 @@ fn an_endpoint_refusing_mid_run_stops_it_failed_and_resumable_without_a_trial() 
     assert_eq!(proposal.state, PhaseState::Failed);
     assert_eq!(proposal.attempts, 3, "the first try and two retries");
     assert!(proposal.error.as_deref().unwrap_or("").contains("401"));
-    assert!(r1.trial.is_none() && r1.verification.is_none(), "a trial was recorded");
-    assert_eq!(s.totals.llm_calls, 0, "a refused request was recorded as a call");
+    assert!(
+        r1.trial.is_none() && r1.verification.is_none(),
+        "a trial was recorded"
+    );
+    assert_eq!(
+        s.totals.llm_calls, 0,
+        "a refused request was recorded as a call"
+    );
     let reason = block_status_reason(&runs);
     assert!(reason.contains("401"), "status reason: {reason}");
 
     // Still refused at the resume: stopped before the phase is tried again.
     server.set_models_reply(refused(401, "The API key was revoked"));
     let resume = harness::resume_args(fx, &runs, 1);
-    let out = harness::orchestrator(&resume, &[], Duration::from_secs(120), &fx.root.join("logs/midrun-resume-401"));
+    let out = harness::orchestrator(
+        &resume,
+        &[],
+        Duration::from_secs(120),
+        &fx.root.join("logs/midrun-resume-401"),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     let s = harness::run_state(&runs, 1);
-    let again = s.round(1).phases.iter().find(|e| e.phase == Phase::Proposal).unwrap().attempts;
+    let again = s
+        .round(1)
+        .phases
+        .iter()
+        .find(|e| e.phase == Phase::Proposal)
+        .unwrap()
+        .attempts;
     assert_eq!(again, 3, "the proposal was tried with a refused key");
 
     // The key works again: the run continues where it stopped and finishes the round.
-    server.set_models_reply(Scripted::Json(serde_json::json!({"object": "list", "data": []})));
+    server.set_models_reply(Scripted::Json(
+        serde_json::json!({"object": "list", "data": []}),
+    ));
     let fixed = scripts::fixed_params(fx);
     server.extend_script(vec![scripts::diff_reply(
         "first_nonhome_hour_jsd",
         "almost every day is shifted by an hour",
         &scripts::unified_diff(PARAMS, &fx.params, &fixed),
     )]);
-    let out = harness::orchestrator(&resume, &[], Duration::from_secs(600), &fx.root.join("logs/midrun-resume-ok"));
+    let out = harness::orchestrator(
+        &resume,
+        &[],
+        Duration::from_secs(600),
+        &fx.root.join("logs/midrun-resume-ok"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
     let s = harness::run_state(&runs, 1);
     assert_eq!(s.status, RunStatus::Finished);
     let r1 = s.round(1);
-    assert_eq!(r1.verification.as_ref().unwrap().outcome, RoundOutcome::Accepted);
+    assert_eq!(
+        r1.verification.as_ref().unwrap().outcome,
+        RoundOutcome::Accepted
+    );
     assert_eq!(s.totals.llm_calls, 1);
     harness::assert_absolute_facts(&s, &runs.join("run-1"));
 
@@ -141,7 +199,12 @@ fn an_endpoint_refusing_mid_run_stops_it_failed_and_resumable_without_a_trial() 
     drop(server);
     let mut more = harness::resume_args(fx, &runs, 1);
     more.extend(["--rounds".to_string(), "2".to_string()]);
-    let out = harness::orchestrator(&more, &[], Duration::from_secs(120), &fx.root.join("logs/midrun-gone"));
+    let out = harness::orchestrator(
+        &more,
+        &[],
+        Duration::from_secs(120),
+        &fx.root.join("logs/midrun-gone"),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("cannot be reached"), "{}", out.stderr);
     assert_eq!(harness::run_state(&runs, 1).totals.rounds, 1);
@@ -154,7 +217,12 @@ fn a_round_whose_agent_changes_nothing_keeps_the_parents_rollouts() {
     let runs = fx.root.join("runs-nochange");
     let mut args = harness::tiny_run_args(fx, &fx.bench, &runs, 2);
     args.extend(["--agent", "command", "--agent-command", "true"].map(String::from));
-    let out = harness::orchestrator(&args, &[], Duration::from_secs(600), &fx.root.join("logs/nochange"));
+    let out = harness::orchestrator(
+        &args,
+        &[],
+        Duration::from_secs(600),
+        &fx.root.join("logs/nochange"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", out.stderr);
     let s = harness::run_state(&runs, 1);
     assert_eq!(s.status, RunStatus::Finished);
@@ -175,7 +243,10 @@ fn a_round_whose_agent_changes_nothing_keeps_the_parents_rollouts() {
         .join(&s.initial_commit)
         .join(format!("seed-{seed}.csv"));
     assert!(diaries.is_file(), "{} was deleted", diaries.display());
-    assert_eq!(harness::artifacts(s.round(2), Phase::ParentRollout)["reused"], true);
+    assert_eq!(
+        harness::artifacts(s.round(2), Phase::ParentRollout)["reused"],
+        true
+    );
     harness::assert_absolute_facts(&s, &run_dir);
     // The report was written after every round and shows the initial generator.
     let report = std::fs::read_to_string(run_dir.join("report/report.md")).unwrap();
@@ -188,7 +259,14 @@ fn block_status_reason(runs: &std::path::Path) -> String {
         .build()
         .unwrap()
         .block_on(async {
-            let memory = memory::Memory::open(runs.join("mobevolve.sqlite")).await.unwrap();
-            memory.run_summary(1).await.unwrap().status_reason.unwrap_or_default()
+            let memory = memory::Memory::open(runs.join("mobevolve.sqlite"))
+                .await
+                .unwrap();
+            memory
+                .run_summary(1)
+                .await
+                .unwrap()
+                .status_reason
+                .unwrap_or_default()
         })
 }

@@ -112,7 +112,10 @@ fn a_sigkill_in_every_phase_then_resume_ends_like_the_uninterrupted_run() {
     let fix = &s.round(1).candidate.as_ref().unwrap().summary;
     assert_eq!(fix.constants.len(), 1, "{fix:?}");
     assert_eq!(fix.constants[0].name, harness::DEGRADED);
-    assert_eq!(fix.constants[0].old.as_deref(), Some(harness::DEGRADED_VALUE));
+    assert_eq!(
+        fix.constants[0].old.as_deref(),
+        Some(harness::DEGRADED_VALUE)
+    );
     // Every phase of round 1 was attempted twice (killed once, then redone) and is done.
     for entry in &s.round(1).phases {
         assert_eq!(entry.state, PhaseState::Done, "{}", entry.phase.name());

@@ -42,7 +42,10 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
     );
     let r1 = s.round(1);
     let candidate = r1.candidate.as_ref().unwrap().commit.clone();
-    assert_eq!(harness::artifacts(r1, Phase::Decision)["outcome"], "accepted");
+    assert_eq!(
+        harness::artifacts(r1, Phase::Decision)["outcome"],
+        "accepted"
+    );
     assert_eq!(s.trajectory[0].accepted, Some(true));
     assert_eq!(harness::main_commit(&run_dir), candidate);
     assert_eq!(
@@ -75,7 +78,10 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
         memory::RoundOutcome::OutsideScope
     );
     assert!(r2.verification.as_ref().unwrap().metrics.is_none());
-    assert_eq!(harness::artifacts(r2, Phase::Build)["step"]["result"], "skipped");
+    assert_eq!(
+        harness::artifacts(r2, Phase::Build)["step"]["result"],
+        "skipped"
+    );
     assert!(
         harness::git(&run_dir, &["ls-tree", "-r", "--name-only", "main"])
             .lines()
@@ -94,8 +100,14 @@ fn malformed_protected_and_broken_diffs_are_repaired_or_rejected() {
     assert_eq!(r3.parent_commit, candidate);
     let apply = harness::artifacts(r3, Phase::Apply);
     assert!(apply["rejection"].is_null(), "{apply}");
-    assert_eq!(harness::artifacts(r3, Phase::Build)["step"]["result"], "passed");
-    assert_eq!(harness::artifacts(r3, Phase::Verification)["step"]["result"], "passed");
+    assert_eq!(
+        harness::artifacts(r3, Phase::Build)["step"]["result"],
+        "passed"
+    );
+    assert_eq!(
+        harness::artifacts(r3, Phase::Verification)["step"]["result"],
+        "passed"
+    );
     let v = r3.verification.as_ref().unwrap();
     assert!(v.build.ok && v.tests.ok && !v.accepted, "{v:?}");
     assert_eq!(v.outcome, memory::RoundOutcome::NotBetter, "{}", v.reason);

@@ -551,7 +551,13 @@ pub fn assert_absolute_facts(state: &RunState, run_dir: &Path) {
         if candidate.commit != record.parent_commit {
             let actual = git(
                 run_dir,
-                &["diff", &record.parent_commit, &candidate.commit, "--", "heuristics/"],
+                &[
+                    "diff",
+                    &record.parent_commit,
+                    &candidate.commit,
+                    "--",
+                    "heuristics/",
+                ],
             );
             let changed = |diff: &str| -> Vec<String> {
                 let mut lines: Vec<String> = diff

@@ -135,8 +135,14 @@ fn a_good_change_is_accepted_after_a_rate_limit_and_a_timeout() {
     let t = &s.trajectory[0];
     assert_eq!(t.accepted, Some(true));
     let v = r1.verification.as_ref().unwrap();
-    let evidence = v.evidence.as_ref().expect("a scored decision has its evidence");
-    let pooled = evidence.confirmation.as_ref().expect("confirmed on fresh seeds");
+    let evidence = v
+        .evidence
+        .as_ref()
+        .expect("a scored decision has its evidence");
+    let pooled = evidence
+        .confirmation
+        .as_ref()
+        .expect("confirmed on fresh seeds");
     assert!(
         pooled.lower_bound > 0.05,
         "the fix should be a large, significant improvement: {pooled:?}"

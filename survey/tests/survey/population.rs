@@ -295,3 +295,41 @@ fn underivable_segments_must_be_given() {
         (mobility::Group::Employed, mobility::DayType::Weekend)
     );
 }
+
+#[test]
+fn a_population_file_read_in_parts_gives_every_person_once_and_keeps_asked_columns() {
+    use survey::population::{read_chunks_with, ReadOptions};
+    let dir = TempDir::new("population-parts");
+    let bench = prepared("time-use-episodes", &dir);
+    let rules = PopulationRules::of_benchmark(&bench).unwrap();
+    let base = persons_without(&bench, Split::Train, &["group", "day_type"]);
+    let mut lines = base.lines();
+    let mut text = format!("{},home_x,home_y\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        text.push_str(&format!("{l},{i}.5,-{i}\n"));
+    }
+    let path = dir.path().join("people.csv");
+    std::fs::write(&path, &text).unwrap();
+    let read = |part: Option<(u64, u64)>| -> Vec<(String, Vec<String>)> {
+        let options = ReadOptions {
+            part,
+            keep: vec!["home_x".into(), "home_y".into(), "absent".into()],
+        };
+        read_chunks_with(&rules, &path, 3, &options)
+            .unwrap()
+            .flat_map(|t| t.unwrap().persons)
+            .map(|p| (p.id, p.features))
+            .collect()
+    };
+    let whole = read(None);
+    assert!(whole.len() > 5, "{} people", whole.len());
+    let last = &whole[3].1;
+    assert_eq!(
+        last[last.len() - 2..],
+        ["3.5".to_string(), "-3".to_string()]
+    );
+    for count in [1u64, 2, 3, 7, 60] {
+        let parts: Vec<_> = (0..count).flat_map(|i| read(Some((i, count)))).collect();
+        assert_eq!(parts, whole, "{count} parts");
+    }
+}

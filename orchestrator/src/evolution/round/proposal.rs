@@ -258,10 +258,22 @@ mod tests {
     #[test]
     fn infrastructure_failures_are_not_rejections() {
         let unavailable = [
-            AgentError::Refused { status: 401, message: "bad key".into() },
-            AgentError::Refused { status: 403, message: "forbidden".into() },
-            AgentError::Refused { status: 404, message: "no such model".into() },
-            AgentError::Transport { attempts: 5, message: "connection refused".into() },
+            AgentError::Refused {
+                status: 401,
+                message: "bad key".into(),
+            },
+            AgentError::Refused {
+                status: 403,
+                message: "forbidden".into(),
+            },
+            AgentError::Refused {
+                status: 404,
+                message: "no such model".into(),
+            },
+            AgentError::Transport {
+                attempts: 5,
+                message: "connection refused".into(),
+            },
             AgentError::Setup("cannot write the prompt".into()),
             AgentError::Unavailable("command not found".into()),
         ];
@@ -269,12 +281,33 @@ mod tests {
             assert!(classify(&e).is_err(), "{e} was taken for a rejection");
         }
         let rejections = [
-            (AgentError::Refused { status: 400, message: "context too long".into() }, RoundOutcome::AgentFailed),
-            (AgentError::Protocol("not JSON".into()), RoundOutcome::AgentFailed),
-            (AgentError::StepLimit { steps: 30 }, RoundOutcome::AgentFailed),
-            (AgentError::Timeout(std::time::Duration::from_secs(1)), RoundOutcome::AgentFailed),
-            (AgentError::NoChange("nothing edited".into()), RoundOutcome::NoChange),
-            (AgentError::Declined("not today".into()), RoundOutcome::AgentDeclined),
+            (
+                AgentError::Refused {
+                    status: 400,
+                    message: "context too long".into(),
+                },
+                RoundOutcome::AgentFailed,
+            ),
+            (
+                AgentError::Protocol("not JSON".into()),
+                RoundOutcome::AgentFailed,
+            ),
+            (
+                AgentError::StepLimit { steps: 30 },
+                RoundOutcome::AgentFailed,
+            ),
+            (
+                AgentError::Timeout(std::time::Duration::from_secs(1)),
+                RoundOutcome::AgentFailed,
+            ),
+            (
+                AgentError::NoChange("nothing edited".into()),
+                RoundOutcome::NoChange,
+            ),
+            (
+                AgentError::Declined("not today".into()),
+                RoundOutcome::AgentDeclined,
+            ),
         ];
         for (e, outcome) in rejections {
             assert_eq!(classify(&e).unwrap(), outcome, "{e}");
