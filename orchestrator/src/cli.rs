@@ -127,7 +127,7 @@ pub struct EvaluateArgs {
 
 #[derive(Args, Debug)]
 pub struct BaselineArgs {
-    /// marginal, markov, mnl or nearest.
+    /// marginal, markov, mnl, nearest or nearest1.
     pub name: String,
     #[arg(long)]
     pub benchmark: String,
