@@ -8,6 +8,10 @@
 //! would, instead of the next scripted one; such repeats are listed by
 //! [`ScriptedServer::repeats`].
 //!
+//! With [`ScriptedServer::start_responding`] every answer is computed from the request body
+//! by a function instead (a model that answers each prompt on its own), for tests and benches
+//! that send many requests concurrently.
+//!
 //! It speaks just enough HTTP/1.1: one request per connection, `Content-Length` bodies,
 //! `Connection: close` answers. When the script is exhausted it answers 400.
 
@@ -35,6 +39,9 @@ pub enum Scripted {
     Hang,
 }
 
+/// Computes the answer to one request body ([`ScriptedServer::start_responding`]).
+pub type Responder = Arc<dyn Fn(&Value) -> Scripted + Send + Sync>;
+
 /// The server; it stops when dropped (if it owns its runtime) or with its runtime.
 pub struct ScriptedServer {
     /// Base URL to give the agent, e.g. `http://127.0.0.1:41234/v1`.
@@ -54,6 +61,8 @@ struct ServerState {
     repeats: Mutex<Vec<usize>>,
     /// How long every answer takes (a model thinking), so a request can be caught in flight.
     latency: Duration,
+    /// Answers computed from the request instead of the script.
+    responder: Option<Responder>,
 }
 
 impl ScriptedServer {
@@ -62,7 +71,16 @@ impl ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding 127.0.0.1:0");
-        ScriptedServer::serve_on(listener, script, false, Duration::ZERO, None)
+        ScriptedServer::serve_on(listener, script, false, Duration::ZERO, None, None)
+    }
+
+    /// Starts the server on the current tokio runtime; each request is answered, `latency`
+    /// after it was read, with `responder(body)` (the body is `null` if it is not JSON).
+    pub async fn start_responding(responder: Responder, latency: Duration) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding 127.0.0.1:0");
+        ScriptedServer::serve_on(listener, Vec::new(), false, latency, None, Some(responder))
     }
 
     /// Starts the server on a runtime of its own (one worker thread), for tests that block
@@ -88,7 +106,14 @@ impl ScriptedServer {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("binding 127.0.0.1:0");
         let _guard = runtime.enter();
-        ScriptedServer::serve_on(listener, script, deterministic, latency, Some(runtime))
+        ScriptedServer::serve_on(
+            listener,
+            script,
+            deterministic,
+            latency,
+            Some(runtime),
+            None,
+        )
     }
 
     fn serve_on(
@@ -97,6 +122,7 @@ impl ScriptedServer {
         deterministic: bool,
         latency: Duration,
         runtime: Option<tokio::runtime::Runtime>,
+        responder: Option<Responder>,
     ) -> ScriptedServer {
         let url = format!(
             "http://{}/v1",
@@ -109,6 +135,7 @@ impl ScriptedServer {
             answers: deterministic.then(|| Mutex::new(HashMap::new())),
             repeats: Mutex::new(Vec::new()),
             latency,
+            responder,
         });
         let shared = state.clone();
         tokio::spawn(async move {
@@ -195,7 +222,12 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
     }
     let body: Value =
         serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
-    let next = {
+    let next = if let Some(responder) = &state.responder {
+        let answer = responder(&body);
+        lock(&state.requests).push(body);
+        state.count.fetch_add(1, Ordering::SeqCst);
+        Some(answer)
+    } else {
         let mut requests = lock(&state.requests);
         let index = requests.len();
         let key = body.to_string();
