@@ -16,3 +16,5 @@ mod conversation;
 mod endpoint;
 #[path = "llm_planner/plans.rs"]
 mod plans;
+#[path = "llm_planner/real_data.rs"]
+mod real_data;

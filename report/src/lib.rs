@@ -2,7 +2,8 @@
 //!
 //! - [`ReportInput::load`] reads a run from the run database (trajectory, accepted changes,
 //!   rejections by kind, final evaluations, cost and time per phase); the comparison table's
-//!   rows (baselines, initial and evolved generator) are computed and supplied by the caller.
+//!   rows (baselines, LLM generators, initial and evolved generator, with side metrics, ms and
+//!   USD per person when known) are computed and supplied by the caller.
 //! - [`render_markdown`] and [`render_html`] render it (the HTML has inline CSS and the
 //!   chart as inline SVG: no script, no external asset); [`write_report`] writes
 //!   `report.md`, `report.html` and `trajectory.svg` (linked from the Markdown).
@@ -28,7 +29,7 @@ use std::path::{Path, PathBuf};
 pub use error::ReportError;
 pub use report_input::{
     round_agent, AcceptedChange, AgentSource, ComparisonRow, PhaseCost, RejectionCount,
-    RejectionKind, ReportInput, RunInfo,
+    RejectionKind, ReportInput, RunInfo, SideFigures,
 };
 pub use round_report::{render_round, round_json};
 pub use text_format::{diff_stat, html_escape};

@@ -175,10 +175,28 @@ pub struct ComparisonRow {
     pub behavior: f64,
     /// Individual + Distribution + Behavior.
     pub score: f64,
+    /// The side metrics (`BENCHMARKS.md`), when the caller has them.
+    pub side: Option<SideFigures>,
+    /// Generation time per person in milliseconds (for an LLM generator, its LLM latency).
+    pub ms_per_person: Option<f64>,
+    /// LLM spend per person in US dollars (LLM generators only).
+    pub usd_per_person: Option<f64>,
+}
+
+/// The side metrics of a comparison row (reported, not in the Score).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideFigures {
+    /// Mean of the first-non-home and last-return-home MAEs, minutes.
+    pub temporal_mae_min: f64,
+    /// Location task only, km.
+    pub spatial_mae_km: Option<f64>,
+    /// Activity weighted F1 (higher is better).
+    pub activity_weighted_f1: f64,
 }
 
 impl ComparisonRow {
-    /// A row from evaluator metrics (a missing group reads as NaN and renders as `–`).
+    /// A row from evaluator metrics (a missing group reads as NaN and renders as `–`),
+    /// without side metrics or speed.
     pub fn from_metrics(name: &str, split: &str, metrics: &Metrics) -> ComparisonRow {
         let group = |g: &str| metrics.groups.get(g).copied().unwrap_or(f64::NAN);
         ComparisonRow {
@@ -188,7 +206,27 @@ impl ComparisonRow {
             distribution: group("distribution"),
             behavior: group("behavior"),
             score: metrics.score,
+            side: None,
+            ms_per_person: None,
+            usd_per_person: None,
         }
+    }
+
+    /// The row with its side metrics.
+    pub fn with_side(mut self, side: SideFigures) -> ComparisonRow {
+        self.side = Some(side);
+        self
+    }
+
+    /// The row with its generation time and LLM spend per person.
+    pub fn with_cost(
+        mut self,
+        ms_per_person: Option<f64>,
+        usd_per_person: Option<f64>,
+    ) -> ComparisonRow {
+        self.ms_per_person = ms_per_person;
+        self.usd_per_person = usd_per_person;
+        self
     }
 }
 

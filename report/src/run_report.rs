@@ -306,6 +306,14 @@ fn rejected_block(input: &ReportInput) -> Block {
     )
 }
 
+/// A figure with `decimals` decimals, or `–` when unknown.
+fn optional(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "–".into(),
+    }
+}
+
 fn comparison_blocks(input: &ReportInput) -> Vec<Block> {
     let mut rows: Vec<ComparisonRow> = input.comparison.clone();
     for f in &input.final_evaluations {
@@ -359,14 +367,38 @@ fn comparison_blocks(input: &ReportInput) -> Vec<Block> {
                 } else {
                     text(num(r.score))
                 }],
+                vec![text(optional(
+                    r.side.as_ref().map(|s| s.temporal_mae_min),
+                    1,
+                ))],
+                vec![text(optional(
+                    r.side.as_ref().and_then(|s| s.spatial_mae_km),
+                    2,
+                ))],
+                vec![text(optional(
+                    r.side.as_ref().map(|s| s.activity_weighted_f1),
+                    4,
+                ))],
+                vec![text(optional(
+                    r.ms_per_person,
+                    match r.ms_per_person {
+                        Some(ms) if ms >= 100.0 => 0,
+                        Some(ms) if ms >= 1.0 => 2,
+                        _ => 4,
+                    },
+                ))],
+                vec![text(optional(r.usd_per_person, 6))],
             ]
         })
         .collect();
     vec![
         Block::Paragraph(vec![text(
-            "Baselines, the initial generator and the evolved generator on the same split; lower is \
-             better, the best Score of each split in bold. Final evaluations logged in the run are \
-             appended.",
+            "Baselines, LLM generators, the initial generator and the evolved generator on the same \
+             split; lower is better, the best Score of each split in bold. Side metrics (not in the \
+             Score): temporal MAE in minutes, spatial MAE in km, activity weighted F1 (higher is \
+             better). ms/person is generation time per person (for an LLM generator, the LLM \
+             latency per person); USD/person is LLM spend. – where not known or not applicable. \
+             Final evaluations logged in the run are appended.",
         )]),
         Block::Table(Table {
             header: vec![
@@ -376,6 +408,11 @@ fn comparison_blocks(input: &ReportInput) -> Vec<Block> {
                 ("Distribution".into(), Align::Right),
                 ("Behavior".into(), Align::Right),
                 ("Score".into(), Align::Right),
+                ("Temporal MAE (min)".into(), Align::Right),
+                ("Spatial MAE (km)".into(), Align::Right),
+                ("Activity F1".into(), Align::Right),
+                ("ms/person".into(), Align::Right),
+                ("USD/person".into(), Align::Right),
             ],
             rows: table_rows,
         }),

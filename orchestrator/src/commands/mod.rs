@@ -5,6 +5,7 @@ mod bench;
 mod data;
 mod evaluate;
 mod generate;
+mod llm_planner;
 mod report;
 pub mod review;
 pub mod run;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use memory::{Budgets, FinalEvaluation, RunConfig, Totals, TrajectoryPoint};
 use report::{
     render_html, render_markdown, trajectory_svg, write_report, AcceptedChange, AgentSource,
-    ComparisonRow, PhaseCost, RejectionCount, RejectionKind, ReportInput, RunInfo,
+    ComparisonRow, PhaseCost, RejectionCount, RejectionKind, ReportInput, RunInfo, SideFigures,
 };
 use serde_json::json;
 
@@ -116,6 +116,19 @@ fn input() -> ReportInput {
             ComparisonRow::from_metrics("Markov baseline", "validation", &metrics(1.4, &[])),
             ComparisonRow::from_metrics("initial generator", "validation", &metrics(1.0, &[])),
             ComparisonRow::from_metrics("evolved generator", "validation", &metrics(0.8, &[])),
+            ComparisonRow::from_metrics(
+                "LLM planner, few-shot (3)",
+                "validation",
+                &metrics(1.2, &[]),
+            )
+            .with_side(SideFigures {
+                temporal_mae_min: 41.3,
+                spatial_mae_km: Some(2.1371),
+                activity_weighted_f1: 0.8123,
+            })
+            .with_cost(Some(851.2), Some(0.0042)),
+            ComparisonRow::from_metrics("nearest1 baseline", "validation", &metrics(0.9, &[]))
+                .with_cost(Some(0.08412), None),
         ],
         final_evaluations: vec![FinalEvaluation {
             id: 1,
@@ -213,6 +226,16 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
         "{md}"
     );
     assert!(md.contains("| evolved generator c4 (final evaluation #1) | test | 0.4062 | 0.2437 | 0.1625 | **0.8125** |"), "{md}");
+    // Side metrics, speed and spend where known, – elsewhere.
+    assert!(
+        md.contains("| LLM planner, few-shot (3) | validation | 0.6000 | 0.3600 | 0.2400 | 1.2000 | 41.3 | 2.14 | 0.8123 | 851 | 0.004200 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| nearest1 baseline | validation | 0.4500 | 0.2700 | 0.1800 | 0.9000 | – | – | – | 0.0841 | – |"),
+        "{md}"
+    );
+    assert!(md.contains("| Score | Temporal MAE (min) | Spatial MAE (km) | Activity F1 | ms/person | USD/person |"), "{md}");
     assert!(md.contains("The test split was read 1 time"));
     assert!(md.contains("`orchestrator evaluate --run 3 --split test`"));
     assert!(
