@@ -10,7 +10,8 @@
 //!
 //! The scripted model answers each request on its own: few-shot, with the first example's
 //! day (a real day of a similar train person, in the reply format asked for); zero-shot,
-//! with a plain day for the person's group. It reports usage as request bytes / 4 prompt
+//! with a plain day for the person's group at the nearest zone. It never revises: a reply
+//! the generator cannot use is sent again until the person falls back. It reports usage as request bytes / 4 prompt
 //! tokens and reply bytes / 4 completion tokens (about what a real tokenizer gives for this
 //! JSON-heavy text), and answers `--latency-ms` after each request. People are the first N
 //! of the benchmark's validation split (repeated with new ids if it has fewer). Prices are
@@ -86,45 +87,75 @@ fn model(executor: ExecutorKind) -> Responder {
             .and_then(|m| m.iter().find(|m| m["role"] == "user"))
             .and_then(|m| m["content"].as_str())
             .unwrap_or("");
-        let example = prompt.lines().find_map(|l| l.strip_prefix("Reply: "));
-        let employed = prompt.contains("- group: employed");
-        let reply = match (example, executor) {
-            (Some(e), _) => e.to_string(),
-            (None, ExecutorKind::Statistical) => {
-                let (activity, start, end) = if employed {
-                    ("Work", "08:30", "17:00")
-                } else {
-                    ("Others", "10:00", "12:00")
-                };
-                serde_json::json!({"activities": [
-                    {"activity": "Home", "start": "00:00", "end": "08:00", "place": "home"},
-                    {"activity": activity, "start": start, "end": end, "place": activity.to_lowercase()},
-                    {"activity": "Home", "start": "18:00", "end": "24:00", "place": "home"},
-                ]})
-                .to_string()
-            }
-            (None, ExecutorKind::None) => {
-                let day = if employed {
-                    "HHHHHHHHTWWWWWWWWTHHHHHH"
-                } else {
-                    "HHHHHHHHHHTOOTHHHHHHHHHH"
-                };
-                let slots: Vec<&str> = day
-                    .chars()
-                    .map(|c| match c {
-                        'H' => "Home",
-                        'W' => "Work",
-                        'O' => "Others",
-                        _ => "Travel",
-                    })
-                    .collect();
-                serde_json::json!({ "slots": slots }).to_string()
-            }
+        let reply = match prompt.lines().find_map(|l| l.strip_prefix("Reply: ")) {
+            Some(example) => example.to_string(),
+            None => plain_day(prompt, executor),
         };
         let tokens_in = request.to_string().len() as u64 / 4;
         let tokens_out = (reply.len() as u64 / 4).max(1);
         with_usage(text(&reply), tokens_in, tokens_out)
     })
+}
+
+/// Zero-shot: work 08:30–17:00 for the employed, an errand 10:00–12:00 for the others,
+/// an hour to get home;
+/// on the location task at the nearest zone other than home (the prompt lists the zones
+/// nearest first) and at home otherwise.
+fn plain_day(prompt: &str, executor: ExecutorKind) -> String {
+    let home = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("- home zone: "))
+        .map(str::to_string);
+    let away = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("Zones (code and distance from home): "))
+        .and_then(|list| list.split(", ").nth(1))
+        .and_then(|z| z.split(' ').next())
+        .map(str::to_string);
+    let employed = prompt.contains("- group: employed");
+    let (activity, day) = if employed {
+        ("Work", "HHHHHHHHTWWWWWWWWTHHHHHH")
+    } else {
+        ("Others", "HHHHHHHHHHTOOTHHHHHHHHHH")
+    };
+    match executor {
+        ExecutorKind::Statistical => {
+            let (start, end, back) = if employed {
+                ("08:30", "17:00", "18:00")
+            } else {
+                ("10:00", "12:00", "13:00")
+            };
+            let place = away.clone().unwrap_or_else(|| activity.to_lowercase());
+            serde_json::json!({"activities": [
+                {"activity": "Home", "start": "00:00", "end": "08:00", "place": "home"},
+                {"activity": activity, "start": start, "end": end, "place": place},
+                {"activity": "Home", "start": back, "end": "24:00", "place": "home"},
+            ]})
+            .to_string()
+        }
+        ExecutorKind::None => {
+            let label = |c: char| match c {
+                'H' => "Home",
+                'W' => "Work",
+                'O' => "Others",
+                _ => "Travel",
+            };
+            let slots: Vec<&str> = day.chars().map(label).collect();
+            let mut reply = serde_json::json!({ "slots": slots });
+            if let (Some(home), Some(away)) = (&home, &away) {
+                let zones: Vec<&str> = day
+                    .chars()
+                    .map(|c| match c {
+                        'H' => home.as_str(),
+                        'T' => "T",
+                        _ => away.as_str(),
+                    })
+                    .collect();
+                reply["zones"] = serde_json::json!(zones);
+            }
+            reply.to_string()
+        }
+    }
 }
 
 fn people(bench: &Benchmark, n: usize) -> Result<Vec<Person>, String> {
