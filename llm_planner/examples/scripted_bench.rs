@@ -16,6 +16,9 @@
 //! JSON-heavy text), and answers `--latency-ms` after each request. People are the first N
 //! of the benchmark's validation split (repeated with new ids if it has fewer). Prices are
 //! USD per million tokens (defaults: gpt-4.1-mini's list prices in 2025).
+//!
+//! With `--serve`, it only serves the scripted model on 127.0.0.1 and prints its URL, until
+//! killed, to try `orchestrator baseline llm-planner --base-url URL` without an LLM.
 
 use agents::scripted_server::{text, with_usage, Responder, ScriptedServer};
 use llm_planner::{
@@ -27,6 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 struct Options {
+    serve: bool,
     bench: PathBuf,
     people: usize,
     prompting: Prompting,
@@ -39,6 +43,7 @@ struct Options {
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
+        serve: false,
         bench: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../out/bench/atus-2014"),
         people: 1000,
         prompting: Prompting::FewShot { examples: 3 },
@@ -50,6 +55,10 @@ fn options() -> Result<Options, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--serve" {
+            o.serve = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = |v: &str| v.parse::<f64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
@@ -79,14 +88,22 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
-/// The scripted model (see the file docs).
-fn model(executor: ExecutorKind) -> Responder {
+/// The scripted model (see the file docs); it answers in the form the system prompt asks.
+fn model() -> Responder {
     Arc::new(move |request: &serde_json::Value| {
-        let prompt = request["messages"]
-            .as_array()
-            .and_then(|m| m.iter().find(|m| m["role"] == "user"))
-            .and_then(|m| m["content"].as_str())
-            .unwrap_or("");
+        let message = |role: &str| {
+            request["messages"]
+                .as_array()
+                .and_then(|m| m.iter().find(|m| m["role"] == role))
+                .and_then(|m| m["content"].as_str())
+                .unwrap_or("")
+        };
+        let prompt = message("user");
+        let executor = if message("system").contains("{\"slots\":") {
+            ExecutorKind::None
+        } else {
+            ExecutorKind::Statistical
+        };
         let reply = match prompt.lines().find_map(|l| l.strip_prefix("Reply: ")) {
             Some(example) => example.to_string(),
             None => plain_day(prompt, executor),
@@ -210,6 +227,16 @@ fn report(label: &str, s: &RunSummary, server_requests: usize) {
 
 fn main() -> Result<(), String> {
     let o = options()?;
+    if o.serve {
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+        let server = runtime.block_on(ScriptedServer::start_responding(
+            model(),
+            Duration::from_millis(o.latency_ms),
+        ));
+        println!("{}", server.url);
+        runtime.block_on(std::future::pending::<()>());
+        return Ok(());
+    }
     let bench = Benchmark::open(&o.bench).map_err(|e| e.to_string())?;
     let train = bench.read_split(Split::Train).map_err(|e| e.to_string())?;
     let targets = people(&bench, o.people)?;
@@ -221,11 +248,8 @@ fn main() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let server = ScriptedServer::start_responding(
-            model(o.executor),
-            Duration::from_millis(o.latency_ms),
-        )
-        .await;
+        let server =
+            ScriptedServer::start_responding(model(), Duration::from_millis(o.latency_ms)).await;
         let mut endpoint = EndpointConfig::new(&server.url, "scripted-model");
         endpoint.api_key = None;
         endpoint.concurrency = o.concurrency;

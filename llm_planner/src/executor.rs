@@ -5,7 +5,8 @@
 //! 1. **Places.** Home, and any step whose place is `home`, is Home at the person's home
 //!    zone (the benchmarks label an activity by where it happens; a Home step hinted at
 //!    another zone is infeasible). Work, School and Others take the zone their hint names
-//!    (location task; a hint that looks like a zone code but is not one is infeasible), or,
+//!    (location task; `home-zone` is the person's home zone; a hint that looks like a zone
+//!    code but is not one is infeasible), or,
 //!    for a label hint (`work`, `gym`) or none, a zone drawn from the [`DestinationModel`]
 //!    given the home zone and the activity, once per label: the same label is the same
 //!    place. Without a hint the label is the activity's name. In the activity task the
@@ -25,6 +26,7 @@
 
 use crate::destinations::{DestinationModel, SpellLimits};
 use crate::plan::{clock, Plan, DAY_MINUTES};
+use crate::prompt::HOME_ZONE;
 use mobility::{Activity, Benchmark, Diary, Loc, Person, SplitData, Task, ZoneTable, SLOTS};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
@@ -163,7 +165,11 @@ impl StatisticalExecutor {
                 continue;
             }
             let hint = step.place.as_deref().map(str::trim).unwrap_or("");
-            let zone_hint = self.zones.as_ref().and_then(|z| z.lookup(hint));
+            let zone_hint = if hint.eq_ignore_ascii_case(HOME_ZONE) {
+                home
+            } else {
+                self.zones.as_ref().and_then(|z| z.lookup(hint))
+            };
             let code_like = !hint.is_empty() && hint.chars().all(|c| c.is_ascii_digit());
             if self.zones.is_some() && zone_hint.is_none() && code_like {
                 reasons.push(format!(
@@ -188,7 +194,7 @@ impl StatisticalExecutor {
                 }
             } else if let Some(z) = zone_hint {
                 Place {
-                    key: format!("{ZONE_KEY}{hint}"),
+                    key: format!("{ZONE_KEY}{}", self.code(z)),
                     zone: Some(z),
                 }
             } else {

@@ -37,5 +37,5 @@ pub use generate::{
     PersonRecord, PlannerConfig, Prompting, SetupError, Stop,
 };
 pub use llm::{reply_text, CallCounts, CallError, EndpointConfig};
-pub use prompt::{diary_as_reply, ReplyFormat};
+pub use prompt::{diary_as_reply, ReplyFormat, HOME_ZONE};
 pub use summary::{PerPerson, RunSummary, SummaryScores};

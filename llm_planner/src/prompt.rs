@@ -10,6 +10,9 @@ use crate::plan::clock;
 use mobility::{Activity, Benchmark, Diary, Loc, Person, Task, SLOTS};
 use serde_json::{json, Value};
 
+/// The place hint of an activity away from home in the person's own zone.
+pub const HOME_ZONE: &str = "home-zone";
+
 /// What the model is asked to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyFormat {
@@ -31,8 +34,8 @@ pub fn system_prompt(format: ReplyFormat, task: Task) -> String {
         ReplyFormat::Plan => {
             let place = if location {
                 "\"place\" is \"home\" for Home; for Work, School and Others it is the code of the zone where it \
-happens (one of the zones listed) or, if you cannot tell, a short label such as \"work\" or \"shop\" (a zone is \
-then chosen from survey data; the same label is the same place)."
+happens (one of the zones listed), \"home-zone\" for the person's own zone, or, if you cannot tell, a short label \
+such as \"work\" or \"shop\" (a zone is then chosen from survey data; the same label is the same place)."
             } else {
                 "\"place\" is a short label of where it happens (\"home\", \"work\", \"school\", \"shop\"); the same \
 label is the same place."
@@ -105,8 +108,15 @@ fn zone_list(bench: &Benchmark, home: Loc) -> String {
         .join(", ")
 }
 
-/// A train person's diary written as the reply the model is asked for.
-pub fn diary_as_reply(diary: &Diary, format: ReplyFormat, bench: &Benchmark) -> String {
+/// A train person's diary written as the reply the model is asked for. In a plan, an
+/// activity away from home in the person's own zone (`home`) is placed at `home-zone`, so
+/// the example carries over to a person living elsewhere; other zones are codes.
+pub fn diary_as_reply(
+    diary: &Diary,
+    home: Option<Loc>,
+    format: ReplyFormat,
+    bench: &Benchmark,
+) -> String {
     let code = |l: Loc| bench.zones.code(l).to_string();
     match format {
         ReplyFormat::Slots => {
@@ -130,6 +140,7 @@ pub fn diary_as_reply(diary: &Diary, format: ReplyFormat, bench: &Benchmark) -> 
                 let place = match (activity, zone) {
                     (Activity::Travel, _) => None,
                     (Activity::Home, _) => Some("home".to_string()),
+                    (_, Some(z)) if Some(z) == home => Some(HOME_ZONE.to_string()),
                     (_, Some(z)) => Some(code(z)),
                     (a, None) => Some(a.name().to_ascii_lowercase()),
                 };
@@ -164,7 +175,7 @@ pub fn user_prompt(
                 "Example {}:\n{}Reply: {}\n\n",
                 i + 1,
                 describe_person(p, feature_names, bench),
-                diary_as_reply(d, format, bench)
+                diary_as_reply(d, p.home_zone, format, bench)
             ));
         }
     }

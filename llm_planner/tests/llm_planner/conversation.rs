@@ -198,7 +198,13 @@ async fn few_shot_prompts_carry_the_nearest_train_days_and_zero_shot_prompts_non
     let nearest = FeatureSpace::fit(&train).nearest(&val.people()[0], 2);
     assert_eq!(nearest.len(), 2);
     for (k, &i) in nearest.iter().enumerate() {
-        let reply = diary_as_reply(&train.diaries[i], ReplyFormat::Plan, &bench);
+        let person = &train.people()[i];
+        let reply = diary_as_reply(
+            &train.diaries[i],
+            person.home_zone,
+            ReplyFormat::Plan,
+            &bench,
+        );
         assert!(few.contains(&format!("Example {}:", k + 1)), "{few}");
         assert!(
             few.contains(&reply),

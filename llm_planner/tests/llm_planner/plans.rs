@@ -183,3 +183,44 @@ fn the_same_label_is_the_same_place_and_a_long_trip_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn home_zone_places_an_activity_in_the_persons_own_zone_and_examples_use_it() {
+    let bench = benchmark("home-zone", &train_rows(), &val_rows(1), true);
+    let d = execute(
+        &bench,
+        &[
+            ("Home", "00:00", "09:00", "home"),
+            ("Others", "09:00", "12:00", "home-zone"),
+        ],
+    )
+    .unwrap();
+    let l = d.locations.unwrap();
+    assert_eq!(d.activities[10], mobility::Activity::Others);
+    assert_eq!(
+        l[10],
+        bench.zones.lookup("101").unwrap(),
+        "the person lives in 101"
+    );
+    // Train person 30 lives in 103 and goes out in 103: its example says `home-zone`.
+    let train = read(&bench, Split::Train);
+    let i = train.people().iter().position(|p| p.id == "30").unwrap();
+    let reply = llm_planner::diary_as_reply(
+        &train.diaries[i],
+        train.people()[i].home_zone,
+        llm_planner::ReplyFormat::Plan,
+        &bench,
+    );
+    assert!(
+        reply
+            .contains(r#"{"activity":"Others","end":"12:00","place":"home-zone","start":"10:00"}"#),
+        "{reply}"
+    );
+    // Executed back for the same person, the example is the person's own day.
+    let plan = parse_plan(&reply).unwrap();
+    let executor = StatisticalExecutor::fit(&bench, &train);
+    let again = executor
+        .execute(&plan, &train.people()[i], &mut ChaCha8Rng::seed_from_u64(0))
+        .unwrap();
+    assert_eq!(again, train.diaries[i]);
+}
