@@ -219,12 +219,6 @@ impl LlmGenerator {
         }
     }
 
-    /// The first request of a person's conversation (what is cached and hashed).
-    pub fn first_request(&self, person: &Person) -> Value {
-        let messages = self.first_messages(person);
-        self.body(&messages, person)
-    }
-
     fn first_messages(&self, person: &Person) -> Vec<Value> {
         let format = self.format();
         let examples: Vec<(&Person, &Diary)> = match self.config.prompting {

@@ -72,6 +72,14 @@ pub fn run(args: BaselineArgs) -> anyhow::Result<ExitCode> {
         out.with_extension("partial.csv")
     };
     write_atomic_diaries(&written, &done, &bench)?;
+    if generation.is_complete() {
+        // A partial file of an earlier, interrupted invocation is superseded.
+        let stale = out.with_extension("partial.csv");
+        if stale.exists() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("removing the superseded {}", stale.display()))?;
+        }
+    }
     if generation.is_complete() && split != Split::Test && whole_split {
         let real = bench.read_split(split)?;
         let table = DiaryTable {
