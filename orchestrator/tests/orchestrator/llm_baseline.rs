@@ -254,7 +254,10 @@ fn the_budget_stops_with_a_partial_file_and_a_rerun_with_more_finishes() {
         first.requests_sent + second.requests_sent
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 31);
-    assert!(!partial.exists(), "the finished file supersedes the partial one");
+    assert!(
+        !partial.exists(),
+        "the finished file supersedes the partial one"
+    );
     assert!(
         second.evaluation.is_none(),
         "--limit: not the whole split, not scored"
