@@ -81,9 +81,7 @@ impl OpenAiConfig {
         OpenAiConfig {
             base_url: base_url.to_string(),
             model: model.to_string(),
-            api_key: std::env::var("OPENAI_API_KEY")
-                .ok()
-                .filter(|k| !k.is_empty()),
+            api_key: crate::transport::api_key_from_env(),
             temperature: None,
             max_completion_tokens: None,
             mode: OpenAiMode::Tools,

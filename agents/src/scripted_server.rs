@@ -8,6 +8,10 @@
 //! would, instead of the next scripted one; such repeats are listed by
 //! [`ScriptedServer::repeats`].
 //!
+//! With [`ScriptedServer::start_responding`] every answer is computed from the request body
+//! by a function instead (a model that answers each prompt on its own), for tests and benches
+//! that send many requests concurrently.
+//!
 //! It speaks just enough HTTP/1.1: one request per connection, `Content-Length` bodies,
 //! `Connection: close` answers. When the script is exhausted it answers 400.
 
@@ -35,6 +39,9 @@ pub enum Scripted {
     Hang,
 }
 
+/// Computes the answer to one request body ([`ScriptedServer::start_responding`]).
+pub type Responder = Arc<dyn Fn(&Value) -> Scripted + Send + Sync>;
+
 /// The server; it stops when dropped (if it owns its runtime) or with its runtime.
 pub struct ScriptedServer {
     /// Base URL to give the agent, e.g. `http://127.0.0.1:41234/v1`.
@@ -56,6 +63,8 @@ struct ServerState {
     latency: Duration,
     /// The answer to `GET …/models` (not part of the script, not recorded as a request).
     models: Mutex<Scripted>,
+    /// Answers computed from the request instead of the script.
+    responder: Option<Responder>,
 }
 
 impl ScriptedServer {
@@ -64,7 +73,16 @@ impl ScriptedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding 127.0.0.1:0");
-        ScriptedServer::serve_on(listener, script, false, Duration::ZERO, None)
+        ScriptedServer::serve_on(listener, script, false, Duration::ZERO, None, None)
+    }
+
+    /// Starts the server on the current tokio runtime; each request is answered, `latency`
+    /// after it was read, with `responder(body)` (the body is `null` if it is not JSON).
+    pub async fn start_responding(responder: Responder, latency: Duration) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding 127.0.0.1:0");
+        ScriptedServer::serve_on(listener, Vec::new(), false, latency, None, Some(responder))
     }
 
     /// Starts the server on a runtime of its own (one worker thread), for tests that block
@@ -90,7 +108,14 @@ impl ScriptedServer {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("binding 127.0.0.1:0");
         let _guard = runtime.enter();
-        ScriptedServer::serve_on(listener, script, deterministic, latency, Some(runtime))
+        ScriptedServer::serve_on(
+            listener,
+            script,
+            deterministic,
+            latency,
+            Some(runtime),
+            None,
+        )
     }
 
     fn serve_on(
@@ -99,6 +124,7 @@ impl ScriptedServer {
         deterministic: bool,
         latency: Duration,
         runtime: Option<tokio::runtime::Runtime>,
+        responder: Option<Responder>,
     ) -> ScriptedServer {
         let url = format!(
             "http://{}/v1",
@@ -112,6 +138,7 @@ impl ScriptedServer {
             repeats: Mutex::new(Vec::new()),
             latency,
             models: Mutex::new(Scripted::Json(json!({"object": "list", "data": []}))),
+            responder,
         });
         let shared = state.clone();
         tokio::spawn(async move {
@@ -129,7 +156,6 @@ impl ScriptedServer {
         }
     }
 
-    /// Every request body received, in order (retries and repeats included).
     /// What `GET …/models` answers from now on (default: an empty list, which lets any model
     /// name pass an agent's preflight).
     pub fn set_models_reply(&self, reply: Scripted) {
@@ -141,6 +167,7 @@ impl ScriptedServer {
         lock(&self.state.remaining).extend(more);
     }
 
+    /// Every request body received, in order (retries and repeats included).
     pub fn requests(&self) -> Vec<Value> {
         lock(&self.state.requests).clone()
     }
@@ -215,6 +242,11 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
         .is_some_and(|l| l.starts_with("GET ") && l.contains("/models"));
     let next = if is_models {
         Some(lock(&state.models).clone())
+    } else if let Some(responder) = &state.responder {
+        let answer = responder(&body);
+        lock(&state.requests).push(body);
+        state.count.fetch_add(1, Ordering::SeqCst);
+        Some(answer)
     } else {
         let mut requests = lock(&state.requests);
         let index = requests.len();

@@ -23,6 +23,15 @@ use async_openai::middleware::HttpRequestFactory;
 use serde_json::Value;
 use tower::BoxError;
 
+/// The environment variable holding the API key of an OpenAI-compatible endpoint.
+pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
+
+/// The API key from [`API_KEY_ENV`], if set and non-empty (local servers need none). The key is
+/// only ever sent as the `Authorization` header; it is never logged or recorded.
+pub fn api_key_from_env() -> Option<String> {
+    std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty())
+}
+
 /// Transport settings.
 #[derive(Debug, Clone)]
 pub struct TransportConfig {

@@ -1,5 +1,6 @@
 //! Classic baselines trained on the train split: hourly marginal, Markov chain, per-hour
-//! multinomial logit, nearest neighbour.
+//! multinomial logit, nearest neighbour (a weighted feature match, and the plain
+//! one-nearest-neighbour copy in a standardised feature space).
 //!
 //! Every baseline is fitted from one [`SplitData`] (the train split; nothing else is ever
 //! passed in, so no other split can leak into a model) and then generates one
@@ -15,19 +16,22 @@
 //! zone, so a baseline never produces an invalid slot. How each baseline picks the zone is
 //! documented in its module.
 
+mod feature_space;
 mod marginal;
 mod markov;
 mod mnl;
 mod nearest;
+mod nearest1;
 mod person_features;
 mod sampling;
 mod zone_choice;
 
+pub use feature_space::{EncodedPerson, FeatureSpace};
 use mobility::{Benchmark, Diary, Person, SplitData, Task};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// The four classic baselines.
+/// The classic baselines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BaselineKind {
     /// Each slot drawn independently from the segment's hourly activity distribution.
@@ -36,26 +40,31 @@ pub enum BaselineKind {
     Markov,
     /// Per-hour multinomial logit on person features; argmax at each slot.
     Mnl,
-    /// Copy of the most similar training person's diary.
+    /// Copy of the most similar training person's diary (age and feature matches).
     Nearest,
+    /// Copy of the diary of the train person nearest in the standardised feature space
+    /// ([`FeatureSpace`]); seed-free.
+    Nearest1,
 }
 
 impl BaselineKind {
     /// All baselines, in the order reports list them.
-    pub const ALL: [BaselineKind; 4] = [
+    pub const ALL: [BaselineKind; 5] = [
         BaselineKind::Marginal,
         BaselineKind::Markov,
         BaselineKind::Mnl,
         BaselineKind::Nearest,
+        BaselineKind::Nearest1,
     ];
 
-    /// The command-line name (`marginal`, `markov`, `mnl`, `nearest`).
+    /// The command-line name (`marginal`, `markov`, `mnl`, `nearest`, `nearest1`).
     pub fn name(self) -> &'static str {
         match self {
             BaselineKind::Marginal => "marginal",
             BaselineKind::Markov => "markov",
             BaselineKind::Mnl => "mnl",
             BaselineKind::Nearest => "nearest",
+            BaselineKind::Nearest1 => "nearest1",
         }
     }
 
@@ -91,6 +100,7 @@ enum Model {
     Markov(markov::MarkovModel),
     Mnl(mnl::MnlModel),
     Nearest(nearest::NearestModel),
+    Nearest1(nearest1::Nearest1Model),
 }
 
 impl Baseline {
@@ -104,6 +114,10 @@ impl Baseline {
             BaselineKind::Markov => Model::Markov(markov::MarkovModel::fit(train, zones)),
             BaselineKind::Mnl => Model::Mnl(mnl::MnlModel::fit(train, zones)),
             BaselineKind::Nearest => Model::Nearest(nearest::NearestModel::fit(
+                train,
+                bench.task == Task::ActivityLocation,
+            )),
+            BaselineKind::Nearest1 => Model::Nearest1(nearest1::Nearest1Model::fit(
                 train,
                 bench.task == Task::ActivityLocation,
             )),
@@ -126,6 +140,7 @@ impl Baseline {
                     Model::Markov(m) => m.generate(person, &mut rng),
                     Model::Mnl(m) => m.generate(person),
                     Model::Nearest(m) => m.generate(person, &mut rng),
+                    Model::Nearest1(m) => m.generate(person),
                 }
             })
             .collect()

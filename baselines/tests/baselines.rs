@@ -10,5 +10,7 @@ mod determinism;
 mod known_answers;
 #[path = "baselines/location_task.rs"]
 mod location_task;
+#[path = "baselines/nearest1.rs"]
+mod nearest1;
 #[path = "baselines/train_only.rs"]
 mod train_only;

@@ -132,18 +132,131 @@ pub struct EvaluateArgs {
 
 #[derive(Args, Debug)]
 pub struct BaselineArgs {
-    /// marginal, markov, mnl or nearest.
+    /// marginal, markov, mnl, nearest, nearest1, or llm-planner (an LLM over an
+    /// OpenAI-compatible endpoint; its options below).
     pub name: String,
     #[arg(long)]
     pub benchmark: String,
     #[arg(long, value_enum)]
     pub split: SplitArg,
+    /// Output diaries CSV (llm-planner default:
+    /// out/llm/<benchmark>/<split>/<prompting>-<executor>-<model>/diaries.csv).
     #[arg(long)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     #[command(flatten)]
     pub bench: BenchDirArg,
+    #[command(flatten)]
+    pub llm: LlmPlannerArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptingArg {
+    /// The person's features only.
+    ZeroShot,
+    /// Plus the days of the most similar train people (`--examples`).
+    FewShot,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutorArg {
+    /// The LLM plans the day as JSON; a statistical executor fitted on train places, times
+    /// and checks it, and sends an infeasible plan back for revision.
+    Statistical,
+    /// The LLM writes the 24 slots (and zones) itself, LLMob-style.
+    None,
+}
+
+/// Options of `baseline llm-planner` (refused for the other baselines). Unset options take
+/// the default in brackets.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "llm-planner")]
+pub struct LlmPlannerArgs {
+    /// Prompting [few-shot].
+    #[arg(long, value_enum)]
+    pub prompting: Option<PromptingArg>,
+    /// Train days shown to the model, few-shot [3].
+    #[arg(long)]
+    pub examples: Option<usize>,
+    /// Who turns the model's reply into the diary [statistical].
+    #[arg(long, value_enum)]
+    pub executor: Option<ExecutorArg>,
+    /// Base URL of the OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server)
+    /// [https://api.openai.com/v1]; the key is read from OPENAI_API_KEY.
+    #[arg(long, env = "OPENAI_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Model name [gpt-4.1-mini].
+    #[arg(long, env = "MOBEVOLVE_MODEL")]
+    pub model: Option<String>,
+    /// Sampling temperature [the endpoint's default].
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Completion tokens per reply; also what the budget check reserves [1000].
+    #[arg(long)]
+    pub max_completion_tokens: Option<u32>,
+    /// Do not send `response_format: json_object` (for servers that refuse it).
+    #[arg(long)]
+    pub no_json_mode: bool,
+    /// USD per million input tokens [0].
+    #[arg(long)]
+    pub price_in: Option<f64>,
+    /// USD per million output tokens [0].
+    #[arg(long)]
+    pub price_out: Option<f64>,
+    /// Stop cleanly before crossing this spend (cached calls count); rerun to continue.
+    #[arg(long)]
+    pub budget_usd: Option<f64>,
+    /// Requests in flight at once [8].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Seconds per HTTP attempt before it is retried [120].
+    #[arg(long)]
+    pub llm_timeout: Option<u64>,
+    /// Retries of a call after rate limits, server errors and time-outs [4].
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// Corrected replies asked for per person before the fallback [2].
+    #[arg(long)]
+    pub max_revisions: Option<u32>,
+    /// Only the first N people of the split (a rerun with a larger N continues).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Response cache folder [llm-cache/ next to --out].
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+impl LlmPlannerArgs {
+    /// The options given that only `llm-planner` uses (`--base-url` and `--model` are left
+    /// out: they may come from the environment).
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        let mut check = |set: bool, name: &'static str| {
+            if set {
+                given.push(name);
+            }
+        };
+        check(self.prompting.is_some(), "--prompting");
+        check(self.examples.is_some(), "--examples");
+        check(self.executor.is_some(), "--executor");
+        check(self.temperature.is_some(), "--temperature");
+        check(
+            self.max_completion_tokens.is_some(),
+            "--max-completion-tokens",
+        );
+        check(self.no_json_mode, "--no-json-mode");
+        check(self.price_in.is_some(), "--price-in");
+        check(self.price_out.is_some(), "--price-out");
+        check(self.budget_usd.is_some(), "--budget-usd");
+        check(self.concurrency.is_some(), "--concurrency");
+        check(self.llm_timeout.is_some(), "--llm-timeout");
+        check(self.retries.is_some(), "--retries");
+        check(self.max_revisions.is_some(), "--max-revisions");
+        check(self.limit.is_some(), "--limit");
+        check(self.cache.is_some(), "--cache");
+        given
+    }
 }
 
 #[derive(Args, Debug)]
@@ -405,6 +518,13 @@ pub struct ReportArgs {
     /// Folder for report.md and report.html (default: the run's folder).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Where `baseline llm-planner` writes by default; its validation generations of the
+    /// run's benchmark (`<dir>/<benchmark>/val/*/*.summary.json`) join the comparison.
+    #[arg(long, default_value = paths::DEFAULT_LLM_DIR)]
+    pub llm_dir: PathBuf,
+    /// Another LLM generation's `*.summary.json` to compare (repeatable).
+    #[arg(long)]
+    pub llm_summary: Vec<PathBuf>,
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

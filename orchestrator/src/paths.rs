@@ -8,6 +8,8 @@ pub const DEFAULT_DATA_DIR: &str = "../shared/data";
 pub const DEFAULT_BENCH_DIR: &str = "out/bench";
 /// Runs: the database, one folder per run. `--runs` or `MOBEVOLVE_RUNS`.
 pub const DEFAULT_RUNS_DIR: &str = "out/runs";
+/// LLM generations (`baseline llm-planner`), one folder per benchmark, split and variant.
+pub const DEFAULT_LLM_DIR: &str = "out/llm";
 
 pub const DATA_ENV: &str = "MOBEVOLVE_DATA";
 pub const BENCH_ENV: &str = "MOBEVOLVE_BENCH";

@@ -19,6 +19,9 @@
 //! - `random_kills`: at least 50 SIGKILLs at random moments (timers and phase boundaries)
 //!   over a several-round run end where the uninterrupted run ended; only a request in
 //!   flight at a kill is ever sent again; no worktree, process or lock is left behind.
+//! - `llm_baseline`: `baseline llm-planner` against the scripted server on both real
+//!   benchmarks: scored figures next to the diaries, a rerun that sends nothing, a budget
+//!   stop with a partial file that a rerun finishes; classic baselines refuse LLM options.
 //!
 //! Candidate sandboxes share one uid, so the runs never overlap: every test holds
 //! [`harness::serial`]. Run with
@@ -37,6 +40,8 @@ mod crash_resume;
 mod diff_mode;
 #[path = "orchestrator/faults.rs"]
 mod faults;
+#[path = "orchestrator/llm_baseline.rs"]
+mod llm_baseline;
 #[path = "orchestrator/random_kills.rs"]
 mod random_kills;
 #[path = "orchestrator/tool_mode.rs"]

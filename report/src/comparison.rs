@@ -1,14 +1,15 @@
-//! The comparison table: one row per generator (baselines, the initial and the evolved
-//! generator, any other generator of the run read by a final evaluation), one column group
-//! per split (`val`, then `test`, then any other), cost columns when any row has them. A
-//! split read twice for the same generator shows its latest read once, and says so.
+//! The comparison table: one row per generator (baselines, LLM generators, the initial and
+//! the evolved generator, any other generator of the run read by a final evaluation), one
+//! column group per split (`val`, then `test`, then any other) with the side metrics in it
+//! when any row of that split has them, cost columns when any row has them. A split read
+//! twice for the same generator shows its latest read once, and says so.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
 
 use crate::document::{code, strong, text, Align, Block, Span, Table};
-use crate::report_input::{ComparisonRow, ReportInput};
+use crate::report_input::{ComparisonRow, ReportInput, SideFigures};
 use crate::text_format::short_commit;
 
 /// The comparison, pivoted.
@@ -79,6 +80,7 @@ pub(crate) fn pivot(input: &ReportInput) -> Comparison {
         if let Some(old) = cell.get(&split) {
             row.ms_per_person = row.ms_per_person.or(old.ms_per_person);
             row.usd_per_person = row.usd_per_person.or(old.usd_per_person);
+            row.side = row.side.take().or_else(|| old.side.clone());
         }
         cell.insert(split, row);
     }
@@ -96,6 +98,61 @@ pub(crate) fn pivot(input: &ReportInput) -> Comparison {
             .filter(|(_, n)| *n > 1)
             .map(|((g, s), n)| (g, s, n))
             .collect(),
+    }
+}
+
+/// Which side-metric columns a split's group shows: each when any row of that split has it
+/// (the spatial MAE exists in the location task only).
+#[derive(Debug, Clone, Copy)]
+struct SideColumns {
+    temporal_and_f1: bool,
+    spatial: bool,
+}
+
+impl SideColumns {
+    fn of(c: &Comparison, split: &str) -> SideColumns {
+        let sides = || {
+            c.rows
+                .iter()
+                .filter_map(|(_, r)| r.get(split)?.side.as_ref())
+        };
+        SideColumns {
+            temporal_and_f1: sides().next().is_some(),
+            spatial: sides().any(|s| s.spatial_mae_km.is_some()),
+        }
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.temporal_and_f1, "Temporal MAE (min)"),
+            (self.spatial, "Spatial MAE (km)"),
+            (self.temporal_and_f1, "Activity F1"),
+        ]
+        .into_iter()
+        .filter_map(|(shown, name)| shown.then_some(name))
+    }
+
+    fn count(self) -> usize {
+        self.names().count()
+    }
+
+    /// The cells of one row (`–` where it has no side metrics).
+    fn cells(self, side: Option<&SideFigures>) -> Vec<String> {
+        let fixed = |v: Option<f64>, decimals: usize| match v {
+            Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+            _ => "–".to_string(),
+        };
+        let mut cells = Vec::new();
+        if self.temporal_and_f1 {
+            cells.push(fixed(side.map(|s| s.temporal_mae_min), 1));
+        }
+        if self.spatial {
+            cells.push(fixed(side.and_then(|s| s.spatial_mae_km), 2));
+        }
+        if self.temporal_and_f1 {
+            cells.push(fixed(side.map(|s| s.activity_weighted_f1), 4));
+        }
+        cells
     }
 }
 
@@ -131,13 +188,19 @@ pub(crate) fn blocks(input: &ReportInput) -> Vec<Block> {
             }
         }
     }
+    let side_columns: Vec<SideColumns> = c
+        .splits
+        .iter()
+        .map(|split| SideColumns::of(&c, split))
+        .collect();
     let mut header = vec![("Generator".to_string(), Align::Left)];
     let mut groups = vec![(String::new(), 1)];
-    for split in &c.splits {
+    for (split, side) in c.splits.iter().zip(&side_columns) {
         for col in ["Score", "Individual", "Distribution", "Behavior"] {
             header.push((col.to_string(), Align::Right));
         }
-        groups.push((split.clone(), 4));
+        header.extend(side.names().map(|n| (n.to_string(), Align::Right)));
+        groups.push((split.clone(), 4 + side.count()));
     }
     if has_ms || has_usd {
         let n = usize::from(has_ms) + usize::from(has_usd);
@@ -154,7 +217,7 @@ pub(crate) fn blocks(input: &ReportInput) -> Vec<Block> {
         .iter()
         .map(|(name, by_split)| {
             let mut row: Vec<Vec<Span>> = vec![vec![text(name)]];
-            for split in &c.splits {
+            for (split, side) in c.splits.iter().zip(&side_columns) {
                 match by_split.get(split) {
                     Some(r) => {
                         let is_best = best.get(split.as_str()) == Some(&r.score);
@@ -166,8 +229,13 @@ pub(crate) fn blocks(input: &ReportInput) -> Vec<Block> {
                         for v in [r.individual, r.distribution, r.behavior] {
                             row.push(vec![text(num(v))]);
                         }
+                        row.extend(
+                            side.cells(r.side.as_ref())
+                                .into_iter()
+                                .map(|t| vec![text(t)]),
+                        );
                     }
-                    None => row.extend((0..4).map(|_| vec![text("–")])),
+                    None => row.extend((0..4 + side.count()).map(|_| vec![text("–")])),
                 }
             }
             let first = |f: fn(&ComparisonRow) -> Option<f64>| {
@@ -193,7 +261,10 @@ pub(crate) fn blocks(input: &ReportInput) -> Vec<Block> {
         Block::Paragraph(vec![text(
             "Every generator on each split read: lower is better, the best Score of each split in \
              bold. The test split is read only by an explicit final evaluation, and every read is logged \
-             with the run.",
+             with the run. Side metrics, where known (not in the Score): temporal MAE in minutes, \
+             spatial MAE in km, activity weighted F1 (higher is better). ms/person is generation \
+             time per person (for an LLM generator, its LLM latency per person); USD/person is LLM \
+             spend.",
         )]),
         Block::Table(Table {
             header,

@@ -4,8 +4,8 @@
 //!
 //! - [`ReportInput::load`] reads a run from the run database (trajectory, every round's
 //!   record, decisions by kind, final evaluations, cost and time per phase); the comparison
-//!   table's rows (baselines, initial and evolved generator) are computed and supplied by
-//!   the caller.
+//!   table's rows (baselines, LLM generators, initial and evolved generator, with side
+//!   metrics, ms and USD per person when known) are computed and supplied by the caller.
 //! - [`render_markdown`] and [`render_html`] render the run report; [`render_round_markdown`]
 //!   and [`render_round_html`] one round's page; [`write_report`] writes the whole static
 //!   report (`report.md`, `report.html`, `trajectory.svg`, `comparison.json`, and
@@ -43,7 +43,7 @@ pub use html_render::HtmlOptions;
 pub use links::{round_file, Links};
 pub use report_input::{
     round_agent, AcceptedChange, AgentSource, ComparisonRow, OutcomeCount, PhaseCost, ReportInput,
-    RoundRow, RunInfo,
+    RoundRow, RunInfo, SideFigures,
 };
 pub use round_page::RoundNeighbours;
 pub use round_report::{render_round, round_json};

@@ -1,5 +1,6 @@
 //! Everything a run report shows, gathered from the run database ([`ReportInput::load`]) plus
-//! the comparison rows the caller computes (baselines, initial and evolved generator).
+//! the comparison rows the caller computes (baselines, LLM generators, initial and evolved
+//! generator).
 //!
 //! Which agent produced a change: memory stores the agent once per run (`RunConfig::agent`),
 //! not per round. A round's agent is read from the `agent` string of its Proposal phase's
@@ -193,7 +194,12 @@ pub struct ComparisonRow {
     /// Individual + Distribution + Behavior.
     #[serde(with = "nan_as_null")]
     pub score: f64,
-    /// Generation time in milliseconds per person, when measured.
+    /// The side metrics (`BENCHMARKS.md`: reported, not in the Score), when the caller has
+    /// them.
+    #[serde(default)]
+    pub side: Option<SideFigures>,
+    /// Generation time in milliseconds per person, when measured (for an LLM generator, its
+    /// LLM latency per person).
     #[serde(default)]
     pub ms_per_person: Option<f64>,
     /// LLM spend in US dollars per person, for generators that call an LLM.
@@ -216,10 +222,17 @@ impl ComparisonRow {
             distribution: group("distribution"),
             behavior: group("behavior"),
             score: metrics.score,
+            side: None,
             ms_per_person: None,
             usd_per_person: None,
             commit: None,
         }
+    }
+
+    /// The same row with its side metrics.
+    pub fn with_side(mut self, side: SideFigures) -> Self {
+        self.side = Some(side);
+        self
     }
 
     /// The same row with its generation cost.
@@ -234,6 +247,17 @@ impl ComparisonRow {
         self.commit = Some(commit.to_string());
         self
     }
+}
+
+/// The side metrics of a comparison row (`BENCHMARKS.md`; reported, not in the Score).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideFigures {
+    /// Mean of the first-non-home and last-return-home MAEs, minutes.
+    pub temporal_mae_min: f64,
+    /// Mean centroid distance between generated and real zones, km (location task only).
+    pub spatial_mae_km: Option<f64>,
+    /// Activity weighted F1 (higher is better).
+    pub activity_weighted_f1: f64,
 }
 
 /// NaN (an unknown group score) as JSON `null`, and back.

@@ -35,11 +35,8 @@ fn same_seed_gives_identical_files_and_another_seed_changes_stochastic_ones() {
             if kind.is_stochastic() {
                 assert_ne!(first, other, "{kind} ignores the seed");
             }
-            if kind == BaselineKind::Mnl {
-                assert_eq!(
-                    first, other,
-                    "mnl is an argmax and must not depend on the seed"
-                );
+            if matches!(kind, BaselineKind::Mnl | BaselineKind::Nearest1) {
+                assert_eq!(first, other, "{kind} must not depend on the seed");
             }
         }
     }

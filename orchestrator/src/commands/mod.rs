@@ -6,6 +6,7 @@ mod bench_rule;
 mod data;
 mod evaluate;
 mod generate;
+mod llm_planner;
 mod report;
 pub mod review;
 pub mod run;

@@ -6,7 +6,7 @@ use crate::commands::review::open_memory;
 use crate::commands::run::runtime;
 use crate::evolution::bench_context::BenchContext;
 use crate::evolution::run::run_dir;
-use crate::evolution::run_report::{comparison_rows, write_for};
+use crate::evolution::run_report::{comparison_rows, write_for, LlmSources};
 use crate::evolution::settings::RunSettings;
 use anyhow::Context;
 use sandbox::RunRepo;
@@ -27,6 +27,10 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             &dir,
             settings.rule.selection_share,
         )?;
+        let llm = LlmSources {
+            dir: args.llm_dir.clone(),
+            summaries: args.llm_summary.clone(),
+        };
         if args.json {
             let comparison = comparison_rows(
                 &dir,
@@ -34,6 +38,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 &settings,
                 &summary.config.initial_commit,
                 &summary.current_commit,
+                &llm,
             )?;
             let input = report::ReportInput::load(&memory, args.run, comparison).await?;
             println!("{}", serde_json::to_string_pretty(&input.to_json())?);
@@ -48,6 +53,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             &settings,
             &summary.config.initial_commit,
             &summary.current_commit,
+            &llm,
             &out,
         )
         .await?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use memory::{Budgets, FinalEvaluation, RoundOutcome, RunConfig, Totals, TrajectoryPoint};
 use report::{
     render_html, render_markdown, trajectory_svg, write_report, AcceptedChange, AgentSource,
-    ComparisonRow, OutcomeCount, PhaseCost, ReportInput, RunInfo,
+    ComparisonRow, OutcomeCount, PhaseCost, ReportInput, RunInfo, SideFigures,
 };
 use serde_json::json;
 
@@ -252,6 +252,56 @@ fn markdown_lists_every_accepted_change_comparison_and_test_read() {
         md.contains("| proposal | 4 | 0 | 1 min 40 s | 25.0 s | 4 | 4000 | 800 | $1.2500 |"),
         "{md}"
     );
+}
+
+#[test]
+fn comparison_shows_side_metrics_speed_and_spend_where_known() {
+    let mut input = input();
+    input.comparison.extend([
+        ComparisonRow::from_metrics(
+            "LLM planner, few-shot (3)",
+            "validation",
+            &metrics(1.2, &[]),
+        )
+        .with_side(SideFigures {
+            temporal_mae_min: 41.3,
+            spatial_mae_km: Some(2.1371),
+            activity_weighted_f1: 0.8123,
+        })
+        .with_cost(Some(851.2), Some(0.0042)),
+        ComparisonRow::from_metrics("nearest1 baseline", "validation", &metrics(0.9, &[]))
+            .with_side(SideFigures {
+                temporal_mae_min: 55.34,
+                spatial_mae_km: None,
+                activity_weighted_f1: 0.7,
+            })
+            .with_cost(Some(0.08412), None),
+    ]);
+    let md = render_markdown(&input);
+    check_markdown_tables(&md);
+    // The side metrics join the split they were measured on; test has none, so no columns.
+    assert!(
+        md.contains("| Generator | val Score | val Individual | val Distribution | val Behavior | val Temporal MAE (min) | val Spatial MAE (km) | val Activity F1 | test Score | test Individual | test Distribution | test Behavior | cost ms/person | cost USD/person |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| LLM planner, few-shot (3) | 1.2000 | 0.6000 | 0.3600 | 0.2400 | 41.3 | 2.14 | 0.8123 | – | – | – | – | 851.200 | $0.00420 |"),
+        "{md}"
+    );
+    // A location-less row shows – for the spatial MAE; a row without an LLM, – for USD.
+    assert!(
+        md.contains("| nearest1 baseline | 0.9000 | 0.4500 | 0.2700 | 0.1800 | 55.3 | – | 0.7000 | – | – | – | – | 0.084 | – |"),
+        "{md}"
+    );
+    // Rows without side metrics or cost show – there, and keep their test columns.
+    assert!(
+        md.contains("| evolved generator | **0.8000** | 0.4000 | 0.2400 | 0.1600 | – | – | – | **0.8125** | 0.4062 | 0.2437 | 0.1625 | – | – |"),
+        "{md}"
+    );
+    let html = render_html(&input);
+    assert!(html.contains("Temporal MAE (min)") && html.contains("USD/person"));
+    let json = input.to_json().to_string();
+    assert!(json.contains("\"temporal_mae_min\":41.3"), "{json}");
 }
 
 fn row_absent(md: &str, round: u32) -> bool {
