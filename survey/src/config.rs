@@ -33,6 +33,9 @@ pub struct SurveyConfig {
     /// Present exactly for the activity-location task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<ZoneConfig>,
+    /// Observed coordinates and their reference system (location task, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locations: Option<crate::locations::LocationConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -357,6 +360,9 @@ impl SurveyConfig {
             if !(z.centroids.scale_to_km.is_finite() && z.centroids.scale_to_km > 0.0) {
                 return Err("[zones.centroids] scale_to_km must be a positive number".into());
             }
+        }
+        if let Some(l) = &self.locations {
+            l.validate(self)?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use crate::episode_import::import_episodes;
 use crate::error::PrepareError;
 use crate::hashing::{sha256_hex, split_of};
 use crate::import::{Outcome, PersonContext};
+use crate::locations::{location_files, LocationInputs};
 use crate::manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
 use crate::person_records::{Col, HomeZone, PersonRecords, SegmentRule};
 use crate::slot_rule::State;
@@ -125,6 +126,19 @@ pub fn prepare(
         (Some(zc), Some(z), Some(h)) => Some(centroids(zc, z, h, &records, split_col)?),
         _ => None,
     };
+    let extra_files = match (&zones, &home_lookup) {
+        (Some(zones), Some(home)) => location_files(&LocationInputs {
+            config,
+            records: &records,
+            zones,
+            home,
+            split_col,
+            codes: &codes,
+            outcomes: &imported.outcomes,
+            data_dir,
+        })?,
+        _ => Vec::new(),
+    };
     let mut by_split: BTreeMap<usize, (PersonTable, Vec<Diary>)> = BTreeMap::new();
     for i in 0..Split::ALL.len() {
         by_split.insert(
@@ -198,6 +212,7 @@ pub fn prepare(
         &final_dir,
         zone_table.as_ref(),
         &by_split,
+        &extra_files,
         |files| {
             build_manifest(
                 config,
@@ -236,6 +251,7 @@ fn write_benchmark(
     final_dir: &Path,
     zone_table: Option<&ZoneTable>,
     by_split: &BTreeMap<usize, (PersonTable, Vec<Diary>)>,
+    extra_files: &[(String, Vec<u8>)],
     manifest_of: impl FnOnce(&[(String, String)]) -> Manifest,
 ) -> Result<Manifest, PrepareError> {
     let mut files: Vec<(String, String)> = Vec::new();
@@ -251,6 +267,9 @@ fn write_benchmark(
     };
     if let Some(z) = zone_table {
         write_file("zones.csv", &|p| z.write(p))?;
+    }
+    for (rel, bytes) in extra_files {
+        write_file(rel, &|p| std::fs::write(p, bytes))?;
     }
     for split in Split::ALL {
         let (table, diaries) = &by_split[&split_index(split)];
