@@ -5,7 +5,8 @@
 //! Homes come from the home coordinates of the train-split rows of the home table (the
 //! rows the zone centroids are computed from, BENCHMARKS.md "Zone centroids"); other
 //! places from the destination coordinates of the trips of kept train-split people, with
-//! the activity their purpose maps to (`[activity_codes]`). A point is kept when both
+//! the activity their purpose maps to (`[activity_codes]`; trips home are left out: a
+//! person's home is the home table's). A point is kept when both
 //! coordinates are finite numbers other than 0 (surveys write 0 for "not geocoded") and
 //! its zone is in the zone set. Output is deterministic: zones in zone-set order, then
 //! activities in index order, then source-file order.
@@ -89,7 +90,7 @@ struct CrsFile<'a> {
     unit: &'a str,
     source: &'a str,
     /// What is in this CRS, file by file.
-    files: [(&'static str, String); 2],
+    files: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// Everything the location files are built from, borrowed from `prepare`.
@@ -145,7 +146,9 @@ pub(crate) fn location_files(
                 "zones.csv",
                 format!("x_km, y_km = {} coordinates times {scale}", lc.crs),
             ),
-        ],
+        ]
+        .into_iter()
+        .collect(),
     };
     let json = serde_json::to_string_pretty(&crs).expect("crs.json serialises") + "\n";
     Ok(vec![
@@ -238,7 +241,8 @@ fn destination_points(
         let Some(activity) = inputs.codes.lookup(table.get(r, purpose_col)) else {
             continue;
         };
-        if activity == Activity::Travel {
+        // Homes come from the home table only: a trip "home" may end at another home.
+        if matches!(activity, Activity::Travel | Activity::Home) {
             continue;
         }
         if let Some(p) = point(table.get(r, xc), table.get(r, yc)) {
