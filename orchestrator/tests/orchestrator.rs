@@ -13,6 +13,8 @@
 //! - `faults`: a full disk, a locked database, a read-only run folder, changed or missing
 //!   data and a deleted worktree are reported clearly, lose nothing and are resumed past;
 //!   hostile candidates are each rejected for their own reason and nothing escapes.
+//! - `generate`: every output format to files, `.gz` and standard output; shards that
+//!   concatenate to the whole output; a closed pipe exits 0 quietly; refusals.
 //! - `random_kills`: at least 50 SIGKILLs at random moments (timers and phase boundaries)
 //!   over a several-round run end where the uninterrupted run ended; only a request in
 //!   flight at a kill is ever sent again; no worktree, process or lock is left behind.
@@ -32,6 +34,8 @@ mod crash_resume;
 mod diff_mode;
 #[path = "orchestrator/faults.rs"]
 mod faults;
+#[path = "orchestrator/generate.rs"]
+mod generate;
 #[path = "orchestrator/random_kills.rs"]
 mod random_kills;
 #[path = "orchestrator/tool_mode.rs"]
