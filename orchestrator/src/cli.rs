@@ -26,7 +26,7 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Generate diaries for new people (or a split's people) with the generator.
     Generate(GenerateArgs),
-    /// Print speed figures: evaluator inventory, generator per person, a million people.
+    /// Print speed figures: evaluator inventory, generator per person, `generate` end to end per format.
     Bench(BenchArgs),
     /// Start an evolution run (or continue the latest interrupted one).
     Run(RunArgs),
@@ -236,9 +236,18 @@ pub struct BenchArgs {
     /// Benchmarks to measure (default: every prepared one).
     #[arg(long)]
     pub benchmark: Vec<String>,
-    /// People in the large generation figure.
+    /// People in the population figure (`orchestrator generate` run end to end).
     #[arg(long, default_value_t = 1_000_000)]
     pub people: usize,
+    /// Formats of the population figure (repeatable; default: every format the benchmark has).
+    #[arg(long, value_enum)]
+    pub format: Vec<FormatArg>,
+    /// Also time each format written as `.gz`.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Folder for the population figure's persons file and outputs (removed afterwards).
+    #[arg(long, default_value = "out")]
+    pub scratch: PathBuf,
     #[command(flatten)]
     pub bench: BenchDirArg,
 }

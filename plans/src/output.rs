@@ -23,7 +23,7 @@ pub struct Output {
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
     File(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// `<path>.partial`.
@@ -57,7 +57,7 @@ impl Output {
         })?;
         let file = BufWriter::with_capacity(BUFFER, file);
         let sink = if is_gzip(path) {
-            Sink::Gzip(GzEncoder::new(file, Compression::new(GZIP_LEVEL)))
+            Sink::Gzip(Box::new(GzEncoder::new(file, Compression::new(GZIP_LEVEL))))
         } else {
             Sink::File(file)
         };

@@ -36,7 +36,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
 
 /// True when the error is standard output's reader going away (a broken pipe).
 fn reader_went_away(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| plans::is_broken_pipe(cause))
+    e.chain().any(plans::is_broken_pipe)
 }
 
 /// Generates and writes the population; returns the summary line.

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 /// A worker's output buffer for one format.
 pub(crate) enum Encoder {
     Csv {
-        writer: csv::Writer<Vec<u8>>,
+        writer: Box<csv::Writer<Vec<u8>>>,
         scratch: Scratch,
     },
     /// A fresh XML writer per person, so a person's block is the same bytes wherever it
@@ -28,9 +28,11 @@ impl Encoder {
                 scratch: Scratch::default(),
             },
             _ => Encoder::Csv {
-                writer: csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(Vec::with_capacity(1 << 20)),
+                writer: Box::new(
+                    csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(Vec::with_capacity(1 << 20)),
+                ),
                 scratch: Scratch::default(),
             },
         }
