@@ -91,7 +91,7 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<String> {
         None => String::new(),
     };
     Ok(format!(
-        "generated {} {} diaries{} for {} in {:.2} s ({:.2} µs/person; state built in {:.0} ms) → {}",
+        "generated {} people ({}){} for {} in {:.2} s ({:.2} µs/person; state built in {:.0} ms) → {}",
         written,
         format.name(),
         shard_note,
