@@ -91,6 +91,10 @@ pub(crate) struct CsvStream {
     /// 1-based number of the last line read.
     line: usize,
     buffer: Vec<u8>,
+    /// Byte offset of the next line to read.
+    offset: u64,
+    /// Lines starting at or after this offset belong to a later part ([`CsvStream::open_part`]).
+    end: u64,
 }
 
 impl CsvStream {
@@ -102,6 +106,8 @@ impl CsvStream {
             reader: std::io::BufReader::with_capacity(1 << 16, file),
             line: 0,
             buffer: Vec::new(),
+            offset: 0,
+            end: u64::MAX,
         };
         let first = stream
             .next_line()?
@@ -111,9 +117,61 @@ impl CsvStream {
         Ok(stream)
     }
 
-    /// The next line (without its line break), `None` at the end of the file.
+    /// Part `index` of `count` of the file's records: the header, then the lines whose
+    /// first byte lies in the `index`-th of `count` equal byte ranges of the text after
+    /// the header. The parts of a file, read in order, hold every record once and in file
+    /// order; a part reads only its own bytes, plus the bytes before it once to count lines
+    /// (so errors name the line in the whole file).
+    pub fn open_part(path: &Path, index: u64, count: u64) -> Result<CsvStream, FormatError> {
+        use std::io::{BufRead, Read, Seek, SeekFrom};
+        if count == 0 || index >= count {
+            return Err(FormatError::file(
+                path,
+                format!("part {index} of {count} does not exist (parts are numbered 0 to count-1)"),
+            ));
+        }
+        let mut stream = CsvStream::open(path)?;
+        let io_err = |e: std::io::Error| FormatError::file(path, e.to_string());
+        let size = stream.reader.get_ref().metadata().map_err(io_err)?.len();
+        let body = stream.offset;
+        let cut = |i: u64| body + ((size - body) as u128 * i as u128 / count as u128) as u64;
+        let (start, end) = (cut(index), cut(index + 1));
+        stream.end = end;
+        if start == body {
+            return Ok(stream);
+        }
+        // Find the first line starting at or after `start`.
+        stream
+            .reader
+            .seek(SeekFrom::Start(start - 1))
+            .map_err(io_err)?;
+        let mut skipped = Vec::new();
+        let n = stream
+            .reader
+            .read_until(b'\n', &mut skipped)
+            .map_err(io_err)?;
+        stream.offset = start - 1 + n as u64;
+        // Count the lines before it.
+        let mut file = std::fs::File::open(path).map_err(io_err)?;
+        let mut left = stream.offset;
+        let mut block = vec![0u8; 1 << 20];
+        let mut lines = 0usize;
+        while left > 0 {
+            let want = left.min(block.len() as u64) as usize;
+            file.read_exact(&mut block[..want]).map_err(io_err)?;
+            lines += block[..want].iter().filter(|&&b| b == b'\n').count();
+            left -= want as u64;
+        }
+        stream.line = lines;
+        Ok(stream)
+    }
+
+    /// The next line (without its line break), `None` at the end of the file or part.
     fn next_line(&mut self) -> Result<Option<String>, FormatError> {
         use std::io::BufRead;
+        if self.offset >= self.end {
+            return Ok(None);
+        }
         self.buffer.clear();
         let n = self
             .reader
@@ -122,6 +180,7 @@ impl CsvStream {
         if n == 0 {
             return Ok(None);
         }
+        self.offset += n as u64;
         self.line += 1;
         if self.buffer.last() == Some(&b'\n') {
             self.buffer.pop();

@@ -177,7 +177,32 @@ impl PersonTable {
         zones: Option<&'z ZoneTable>,
         chunk_size: usize,
     ) -> Result<PersonChunks<'z>, FormatError> {
-        let stream = CsvStream::open(path)?;
+        PersonTable::chunks_of(CsvStream::open(path)?, zones, chunk_size)
+    }
+
+    /// [`PersonTable::read_chunks`] of part `index` of `count` of the file: the people on
+    /// the lines whose first byte lies in the `index`-th of `count` equal byte ranges of
+    /// the file after its header. Reading parts 0, 1, …, count−1 in order gives every
+    /// person once, in file order, as the whole file does (so outputs written part by part
+    /// concatenate to the whole); a part parses only its own lines. Errors name the line
+    /// in the whole file.
+    pub fn read_chunks_part<'z>(
+        path: &Path,
+        zones: Option<&'z ZoneTable>,
+        chunk_size: usize,
+        index: u64,
+        count: u64,
+    ) -> Result<PersonChunks<'z>, FormatError> {
+        PersonTable::chunks_of(CsvStream::open_part(path, index, count)?, zones, chunk_size)
+    }
+
+    fn chunks_of(
+        stream: CsvStream,
+        zones: Option<&ZoneTable>,
+        chunk_size: usize,
+    ) -> Result<PersonChunks<'_>, FormatError> {
+        let path = stream.path.clone();
+        let path = path.as_path();
         let columns = PersonColumns::resolve(path, &stream.header, zones)?;
         Ok(PersonChunks {
             feature_names: columns.feature_names(&stream.header),
@@ -467,5 +492,54 @@ mod tests {
         for p in [path, path2, path3] {
             std::fs::remove_file(p).unwrap();
         }
+    }
+
+    #[test]
+    fn parts_in_order_read_every_person_once_in_file_order() {
+        // Lines of unequal length, a BOM, CRLF, blank lines and no final line break: every
+        // way a part boundary can fall inside a line or on a line break.
+        let mut text =
+            String::from("\u{feff}person_id,household_id,group,day_type,home_zone,age\n");
+        for i in 0..37 {
+            let pad = "x".repeat(i % 11);
+            text.push_str(&format!("p{i},h{pad},student,weekend,,{i}\r\n"));
+            if i % 5 == 0 {
+                text.push('\n');
+            }
+        }
+        text.push_str("last,h,other,weekday,,99");
+        let path = temp_file("parts", text.as_bytes());
+        let whole = summary(&PersonTable::read(&path, None).unwrap());
+        assert_eq!(whole.len(), 38);
+        for count in [1u64, 2, 3, 7, 38, 200] {
+            let mut joined = Vec::new();
+            for index in 0..count {
+                for chunk in PersonTable::read_chunks_part(&path, None, 4, index, count).unwrap() {
+                    joined.extend(summary(&chunk.unwrap()));
+                }
+            }
+            assert_eq!(joined, whole, "{count} parts");
+        }
+        let e = PersonTable::read_chunks_part(&path, None, 4, 3, 3)
+            .err()
+            .unwrap();
+        assert!(e.message.contains("part 3 of 3"), "{e}");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn part_errors_name_the_line_in_the_whole_file() {
+        let mut text = String::from("person_id,group,day_type\n");
+        for i in 0..50 {
+            text.push_str(&format!("p{i},employed,weekday\n"));
+        }
+        text.push_str("p50,boss,weekday\n");
+        let path = temp_file("part-error", text.as_bytes());
+        let e = (0..4)
+            .flat_map(|index| PersonTable::read_chunks_part(&path, None, 8, index, 4).unwrap())
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!((e.line, e.field.as_deref()), (52, Some("group")), "{e}");
+        std::fs::remove_file(path).unwrap();
     }
 }

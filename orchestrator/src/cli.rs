@@ -26,7 +26,7 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Generate diaries for new people (or a split's people) with the generator.
     Generate(GenerateArgs),
-    /// Print speed figures: evaluator inventory, generator per person, a million people.
+    /// Print speed figures: evaluator inventory, generator per person, `generate` end to end per format.
     Bench(BenchArgs),
     /// Measure the acceptance rule with the real loop: false accepts of behaviour-neutral
     /// candidates, recorded vs fresh Scores, and the share of known improvements accepted.
@@ -263,15 +263,28 @@ impl LlmPlannerArgs {
 pub struct GenerateArgs {
     #[arg(long)]
     pub benchmark: String,
-    /// People to generate for, in the benchmark's person format.
+    /// People to generate for: `person_id` and the benchmark's features (optionally
+    /// `household_id`, `home_zone`, `group` and `day_type`, derived when absent, and
+    /// `home_x`, `home_y`: their own home coordinates, in the benchmark's CRS), checked
+    /// against the benchmark as they are read.
     #[arg(long, required_unless_present = "split", conflicts_with = "split")]
     pub persons: Option<PathBuf>,
     /// Generate for a split's people instead.
     #[arg(long, value_enum)]
     pub split: Option<SplitArg>,
-    /// Output diaries CSV (`-` for standard output).
+    /// Output file: `-` streams to standard output; a name ending in `.gz` is gzip-compressed.
     #[arg(long)]
     pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Slots)]
+    pub format: FormatArg,
+    /// Mode written on every trip (matsim legs, pam trips).
+    #[arg(long, default_value = "car")]
+    pub mode: String,
+    /// Write only shard I of N (0 ≤ I < N); the N shards concatenated in order are the
+    /// unsharded output, byte for byte (see docs/sharding.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Also write one JSON trace per person (why each diary came out as it did).
@@ -289,14 +302,72 @@ pub struct GenerateArgs {
     pub runs: RunsDirArg,
 }
 
+/// `generate --format`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    /// The diaries CSV: person_id,h00..h23[,l00..l23].
+    Slots,
+    /// One row per activity episode and per trip, with coordinates on the location task.
+    Episodes,
+    /// A MATSim population (plans v6); location task only.
+    Matsim,
+    /// A trips table in pam's travel-diary layout.
+    Pam,
+}
+
+impl FormatArg {
+    pub fn format(self) -> plans::Format {
+        match self {
+            FormatArg::Slots => plans::Format::Slots,
+            FormatArg::Episodes => plans::Format::Episodes,
+            FormatArg::Matsim => plans::Format::Matsim,
+            FormatArg::Pam => plans::Format::Pam,
+        }
+    }
+}
+
+/// `--shard I/N`: shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not I/N (e.g. 0/4)"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` in `{text}` is not a whole number"))
+    };
+    let (index, count) = (number(i)?, number(n)?);
+    if count == 0 || index >= count {
+        return Err(format!(
+            "shard `{text}`: need 0 <= I < N (shards are numbered 0 to N-1)"
+        ));
+    }
+    Ok(Shard { index, count })
+}
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Benchmarks to measure (default: every prepared one).
     #[arg(long)]
     pub benchmark: Vec<String>,
-    /// People in the large generation figure.
+    /// People in the population figure (`orchestrator generate` run end to end).
     #[arg(long, default_value_t = 1_000_000)]
     pub people: usize,
+    /// Formats of the population figure (repeatable; default: every format the benchmark has).
+    #[arg(long, value_enum)]
+    pub format: Vec<FormatArg>,
+    /// Also time each format written as `.gz`.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Folder for the population figure's persons file and outputs (removed afterwards).
+    #[arg(long, default_value = "out")]
+    pub scratch: PathBuf,
     #[command(flatten)]
     pub bench: BenchDirArg,
 }

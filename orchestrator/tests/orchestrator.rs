@@ -16,6 +16,8 @@
 //! - `agent_failures`: an agent that cannot work is refused before anything is created; an
 //!   endpoint refusing mid-run stops the run (failed, resumable) with no trial; a round whose
 //!   agent changes nothing keeps the parent's rollouts.
+//! - `generate`: every output format to files, `.gz` and standard output; shards that
+//!   concatenate to the whole output; a closed pipe exits 0 quietly; refusals.
 //! - `random_kills`: at least 50 SIGKILLs at random moments (timers and phase boundaries)
 //!   over a several-round run end where the uninterrupted run ended; only a request in
 //!   flight at a kill is ever sent again; no worktree, process or lock is left behind.
@@ -40,6 +42,8 @@ mod crash_resume;
 mod diff_mode;
 #[path = "orchestrator/faults.rs"]
 mod faults;
+#[path = "orchestrator/generate.rs"]
+mod generate;
 #[path = "orchestrator/llm_baseline.rs"]
 mod llm_baseline;
 #[path = "orchestrator/random_kills.rs"]

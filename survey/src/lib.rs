@@ -16,6 +16,7 @@ mod episode_import;
 mod error;
 mod hashing;
 mod import;
+mod locations;
 mod manifest;
 mod person_records;
 pub mod population;
@@ -37,6 +38,7 @@ pub use config::{
 pub use drop_log::DropCounts;
 pub use error::PrepareError;
 pub use hashing::{canonical_id, split_of, split_value};
+pub use locations::{HomePoints, LocationConfig, PointColumns};
 pub use manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
 pub use prepare::prepare;
 pub use source_table::MAX_RECORD_BYTES;

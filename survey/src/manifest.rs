@@ -45,6 +45,10 @@ pub struct Manifest {
     /// SHA-256 over the prepared files (see `notes`).
     pub content_sha256: String,
     pub files: Vec<FileHash>,
+    /// With `[locations]`: `locations.csv` and `crs.json`, each with its SHA-256. Read by
+    /// generation to place activities, never by scoring, so outside `content_sha256`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub location_files: Vec<FileHash>,
     /// SHA-256 over the source files read, relative to the data folder.
     pub source_sha256: String,
     pub sources: Vec<FileHash>,

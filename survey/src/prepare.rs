@@ -15,6 +15,7 @@ use crate::episode_import::import_episodes;
 use crate::error::PrepareError;
 use crate::hashing::{sha256_hex, split_of};
 use crate::import::{Imported, Outcome, PersonContext};
+use crate::locations::{location_files, LocationInputs};
 use crate::manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
 use crate::person_records::{compile_segments, HomeZone, PersonRecords};
 use crate::slot_rule::State;
@@ -143,6 +144,19 @@ pub fn prepare(
         }
         _ => None,
     };
+    let location_files = match (&zones, &home_lookup) {
+        (Some(zones), Some(home)) => location_files(&LocationInputs {
+            config,
+            records: &records,
+            zones,
+            home,
+            split_cols: &split_cols,
+            codes: &codes,
+            outcomes: &imported.outcomes,
+            data_dir,
+        })?,
+        _ => Vec::new(),
+    };
     let mut by_split: BTreeMap<usize, (PersonTable, Vec<Diary>)> = BTreeMap::new();
     for i in 0..Split::ALL.len() {
         by_split.insert(
@@ -264,10 +278,12 @@ pub fn prepare(
         &final_dir,
         zone_table.as_ref(),
         &by_split,
-        |files| {
+        &location_files,
+        |files, located| {
             build_manifest(
                 config,
                 files,
+                located,
                 &sources,
                 &by_split,
                 records.entries.len() + imported.orphans.len(),
@@ -302,17 +318,21 @@ fn write_benchmark(
     final_dir: &Path,
     zone_table: Option<&ZoneTable>,
     by_split: &BTreeMap<usize, (PersonTable, Vec<Diary>)>,
-    manifest_of: impl FnOnce(&[(String, String)]) -> Manifest,
+    location_files: &[(String, Vec<u8>)],
+    manifest_of: impl FnOnce(&[(String, String)], &[(String, String)]) -> Manifest,
 ) -> Result<Manifest, PrepareError> {
     let mut files: Vec<(String, String)> = Vec::new();
-    let mut write_file = |rel: &str, write: &dyn Fn(&Path) -> std::io::Result<()>| {
+    let write_at = |rel: &str, write: &dyn Fn(&Path) -> std::io::Result<()>| {
         let path = partial.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| PrepareError::io(parent, e))?;
         }
         write(&path).map_err(|e| PrepareError::io(&path, e))?;
         let bytes = std::fs::read(&path).map_err(|e| PrepareError::io(&path, e))?;
-        files.push((rel.to_string(), sha256_hex(&bytes)));
+        Ok::<_, PrepareError>((rel.to_string(), sha256_hex(&bytes)))
+    };
+    let mut write_file = |rel: &str, write: &dyn Fn(&Path) -> std::io::Result<()>| {
+        files.push(write_at(rel, write)?);
         Ok::<(), PrepareError>(())
     };
     if let Some(z) = zone_table {
@@ -336,7 +356,12 @@ fn write_benchmark(
             )
         })?;
     }
-    let manifest = manifest_of(&files);
+    // Read by generation, never by scoring: listed apart, outside `content_sha256`.
+    let mut located: Vec<(String, String)> = Vec::new();
+    for (rel, bytes) in location_files {
+        located.push(write_at(rel, &|p| std::fs::write(p, bytes))?);
+    }
+    let manifest = manifest_of(&files, &located);
     let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises") + "\n";
     let manifest_path = partial.join("manifest.json");
     std::fs::write(&manifest_path, json).map_err(|e| PrepareError::io(&manifest_path, e))?;
@@ -400,6 +425,7 @@ struct EvidenceParts {
 fn build_manifest(
     config: &SurveyConfig,
     files: &[(String, String)],
+    location_files: &[(String, String)],
     sources: &[(String, String)],
     by_split: &BTreeMap<usize, (PersonTable, Vec<Diary>)>,
     persons_read: usize,
@@ -489,6 +515,11 @@ fn build_manifest(
         "commas in feature values are replaced by `;`, line breaks by spaces".to_string(),
         "content_sha256 = SHA-256 of the text `<file>\\n<sha256>\\n` over `files` in order; source_sha256 likewise over `sources`".to_string(),
     ];
+    if !location_files.is_empty() {
+        notes.push(
+            "location_files (the observed locations and their CRS, read by generation, never by scoring) are outside content_sha256".to_string(),
+        );
+    }
     if sanitised_values > 0 {
         notes.push(format!(
             "{sanitised_values} feature value(s) had commas or line breaks replaced"
@@ -542,6 +573,7 @@ fn build_manifest(
         importer_version: IMPORTER_VERSION.to_string(),
         content_sha256: combined(files),
         files: files.iter().map(FileHash::from).collect(),
+        location_files: location_files.iter().map(FileHash::from).collect(),
         source_sha256: combined(sources),
         sources: sources.iter().map(FileHash::from).collect(),
         persons_read,

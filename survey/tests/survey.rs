@@ -509,6 +509,147 @@ scale_to_km = 0.001
         assert_eq!(s.diaries.len(), 3);
     }
 
+    /// The tiny survey with destination coordinates and a `[locations]` section.
+    const LOCATIONS: &str = r#"
+[locations]
+crs = "EPSG:32719"
+crs_name = "WGS 84 / UTM zone 19S"
+unit = "metre"
+source = "test fixture"
+home = { table = "households", x = "X", y = "Y" }
+destination = { x = "xd", y = "yd" }
+"#;
+
+    #[test]
+    fn observed_locations_of_the_train_split() {
+        let dir = TempDir::new("locations");
+        fixture(&dir);
+        // Destination coordinates: tid·10, tid·10+1; trip 202 not geocoded (empty), 204 at 0.
+        let text = std::fs::read_to_string(dir.path().join("trips.csv")).unwrap();
+        let mut with_xy = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let tid = line.split(',').next().unwrap();
+            let xy = match (i, tid) {
+                (0, _) => "xd,yd".to_string(),
+                (_, "202") => ",".to_string(),
+                (_, "204") => "0,0".to_string(),
+                (_, t) => {
+                    let t: u32 = t.parse().unwrap();
+                    format!("{},{}", t * 10, t * 10 + 1)
+                }
+            };
+            with_xy.push_str(&format!("{line},{xy}\n"));
+        }
+        dir.write("trips.csv", with_xy);
+        let out = dir.path().join("out");
+        let summary = prepare(&config(&format!("{CONFIG}{LOCATIONS}")), dir.path(), &out).unwrap();
+        let bench = out.join("tiny-trips");
+        // Homes: train households with coordinates other than 0 (households 2 and 4 have a
+        // 0), by home zone; destinations: the kept train people's trips other than home,
+        // by purpose (p1's work, p2's work and others; p3 is val, p4 test, p6-p9 dropped).
+        assert_eq!(
+            std::fs::read_to_string(bench.join("locations.csv")).unwrap(),
+            "zone,activity,x,y\n\
+             1,Home,1000,2000\n\
+             1,Home,3000,4000\n\
+             2,Work,1010,1011\n\
+             3,Others,2010,2011\n\
+             10,Home,5000,5000\n\
+             11,Home,6000,6000\n"
+        );
+        let crs: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(bench.join("crs.json")).unwrap())
+                .unwrap();
+        assert_eq!(crs["crs"], "EPSG:32719");
+        assert_eq!(crs["unit"], "metre");
+        assert_eq!(
+            crs["files"]["zones.csv"],
+            "x_km, y_km = EPSG:32719 coordinates times 0.001"
+        );
+        // Listed with their own SHA-256, outside the content hash: the benchmark's content
+        // is that of the same survey prepared without [locations].
+        let located: Vec<(&str, &str)> = summary
+            .manifest
+            .location_files
+            .iter()
+            .map(|f| (f.path.as_str(), f.sha256.as_str()))
+            .collect();
+        let sha = |rel: &str| {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(std::fs::read(bench.join(rel)).unwrap());
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        assert_eq!(
+            located,
+            [
+                ("locations.csv", sha("locations.csv").as_str()),
+                ("crs.json", sha("crs.json").as_str())
+            ]
+        );
+        assert!(
+            !summary
+                .manifest
+                .files
+                .iter()
+                .any(|f| f.path == "locations.csv" || f.path == "crs.json"),
+            "{:?}",
+            summary.manifest.files
+        );
+        // Without [locations], neither file, and the same content hash.
+        let plain = dir.path().join("plain");
+        let without = prepare(&config(CONFIG), dir.path(), &plain).unwrap();
+        assert!(!plain.join("tiny-trips/locations.csv").exists());
+        assert!(without.manifest.location_files.is_empty());
+        assert_eq!(
+            without.manifest.content_sha256,
+            summary.manifest.content_sha256
+        );
+        // Configurations that cannot work are refused.
+        for (bad, why) in [
+            (
+                LOCATIONS.replace("table = \"households\"", "table = \"persons\""),
+                "home.table",
+            ),
+            (
+                LOCATIONS.replace("crs = \"EPSG:32719\"", "crs = \"\""),
+                "crs is empty",
+            ),
+        ] {
+            let e = SurveyConfig::from_toml_str(&format!("{CONFIG}{bad}"), Path::new("t.toml"))
+                .unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        // Household homes need household splits; the centroids' CRS of the same columns
+        // must be the locations' CRS.
+        for (config, why) in [
+            (
+                CONFIG
+                    .replace("[split]\nid = \"hid\"", "[split]\nid = \"pid\"")
+                    .replace(
+                        "[zones.centroids]\ntable = \"households\"",
+                        "[zones.centroids]\nfile = \"zones.csv\"\nzone = \"code\"",
+                    ),
+                "[locations] home.table = households needs the split id",
+            ),
+            (
+                CONFIG.replace(
+                    "scale_to_km = 0.001",
+                    "scale_to_km = 0.001\ncrs = \"EPSG:32633\"",
+                ),
+                "[locations] crs `EPSG:32719` and [zones.centroids] crs `EPSG:32633`",
+            ),
+        ] {
+            assert_ne!(config, CONFIG);
+            let e =
+                SurveyConfig::from_toml_str(&format!("{config}{LOCATIONS}"), Path::new("t.toml"))
+                    .unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
+    }
+
     #[test]
     fn day_fraction_times() {
         let dir = TempDir::new("fraction");
@@ -896,6 +1037,80 @@ mod real_data {
         // Byte-identical on a second run.
         let again = prepare(&configs[1].1, &data, &out.path().join("again")).unwrap();
         assert_eq!(again.manifest, santiago.manifest);
+    }
+
+    #[test]
+    fn santiago_observed_locations_lie_in_their_zones() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+        assert!(
+            data.is_dir(),
+            "the real survey data folder {} is missing",
+            data.display()
+        );
+        let out = TempDir::new("real-locations");
+        let config = &survey::builtin_configs()[1].1;
+        let summary = prepare(config, &data, out.path()).unwrap();
+        let b = Benchmark::open(&summary.out_dir).unwrap();
+        let crs: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(b.dir.join("crs.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            (crs["crs"].as_str(), crs["unit"].as_str()),
+            (Some("EPSG:32719"), Some("metre"))
+        );
+        let text = std::fs::read_to_string(b.dir.join("locations.csv")).unwrap();
+        let mut per_zone: std::collections::HashMap<(String, String), usize> = Default::default();
+        let (mut nearest_own, mut total) = (0usize, 0usize);
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (x, y): (f64, f64) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+            // UTM zone 19S metres around Santiago.
+            assert!(
+                (200_000.0..500_000.0).contains(&x) && (6_150_000.0..6_450_000.0).contains(&y),
+                "{line}"
+            );
+            *per_zone
+                .entry((f[0].to_string(), f[1].to_string()))
+                .or_default() += 1;
+            let nearest = b
+                .zones
+                .retained_zones()
+                .min_by(|&p, &q| {
+                    let d = |z| {
+                        let (cx, cy) = b.zones.centroid(z).unwrap();
+                        (cx * 1000.0 - x).powi(2) + (cy * 1000.0 - y).powi(2)
+                    };
+                    d(p).total_cmp(&d(q))
+                })
+                .unwrap();
+            nearest_own += usize::from(b.zones.code(nearest) == f[0]);
+            total += 1;
+        }
+        // Every zone has observed homes; work, school and other places are observed too.
+        for z in b.zones.retained_zones() {
+            assert!(
+                per_zone
+                    .get(&(b.zones.code(z).to_string(), "Home".into()))
+                    .is_some_and(|&n| n > 0),
+                "zone {}",
+                b.zones.code(z)
+            );
+        }
+        for a in ["Work", "School", "Others"] {
+            assert!(
+                per_zone
+                    .iter()
+                    .filter(|((_, act), _)| act == a)
+                    .map(|(_, n)| n)
+                    .sum::<usize>()
+                    > 1000,
+                "{a}"
+            );
+        }
+        assert!(!per_zone.keys().any(|(_, a)| a == "Travel"));
+        // The coordinates agree with the zones they are filed under: most points are nearer
+        // their own zone's centroid than any other's (comunas are not Voronoi cells).
+        assert!(nearest_own * 10 > total * 7, "{nearest_own} of {total}");
     }
 }
 #[path = "survey/cases.rs"]

@@ -1,10 +1,13 @@
-//! `orchestrator generate`: diaries for new people (a synthetic population) or a split's people.
+//! `orchestrator generate`: diaries for new people (a synthetic population) or a split's
+//! people, in any of the `plans` formats, to a file (`.gz` by name) or standard output,
+//! whole or one shard of many.
 
-use crate::cli::GenerateArgs;
+use crate::cli::{GenerateArgs, Shard};
 use crate::paths;
 use crate::scoring;
 use anyhow::Context;
-use mobility::{Benchmark, PersonTable, Split};
+use mobility::{Benchmark, Person, PersonTable, Split};
+use plans::{Format, Generation, Output, Point};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -13,133 +16,228 @@ use std::time::Instant;
 /// what `generate` holds in memory, whatever the file's size.
 const PERSONS_CHUNK: usize = heuristics::population::STREAM_CHUNK;
 
+/// The columns of a persons file that give a person's own home coordinates.
+const HOME_COLUMNS: [&str; 2] = ["home_x", "home_y"];
+
 pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(run) = args.run {
         return generate_with_run(run, &args);
     }
+    match generate(&args) {
+        Ok(line) => {
+            eprintln!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+        // `generate --out - | head`: the reader has what it wanted; stop quietly.
+        Err(e) if reader_went_away(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e),
+    }
+}
+
+/// True when the error is standard output's reader going away (a broken pipe).
+fn reader_went_away(e: &anyhow::Error) -> bool {
+    e.chain().any(plans::is_broken_pipe)
+}
+
+/// Generates and writes the population; returns the summary line.
+fn generate(args: &GenerateArgs) -> anyhow::Result<String> {
     let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, &args.benchmark)?)?;
     let started = Instant::now();
     let train = bench.read_split(Split::Train)?;
     let state = heuristics::GeneratorState::build(&bench, &train);
     let build_time = started.elapsed();
-    // A persons file is streamed in chunks (any size in bounded memory); a split is read
-    // whole. Seeds are by position in the population, so both give the same bytes.
-    // A persons file is checked against the benchmark, `group`/`day_type` derived when absent.
+    let format = args.format.format();
+    let generation = Generation::new(&bench, &state, format, args.seed, args.threads, &args.mode)?;
+    let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
+    // A persons file is checked against the benchmark (`group`/`day_type` derived when
+    // absent) as it is read.
     let rules = match &args.persons {
         Some(_) => Some(survey::population::PopulationRules::of_benchmark(&bench)?),
         None => None,
     };
-    let chunks: Box<dyn Iterator<Item = Result<PersonTable, mobility::FormatError>>> =
-        match (&args.persons, args.split) {
-            (Some(path), _) => {
-                let chunks = survey::population::read_chunks(
-                    rules.as_ref().expect("read above"),
-                    path,
-                    PERSONS_CHUNK,
-                )?;
-                chunks
-                    .notes()
-                    .iter()
-                    .for_each(|n| eprintln!("{}: {n}", path.display()));
-                Box::new(chunks)
-            }
-            (None, Some(split)) => {
-                if split.split() == Split::Test {
-                    scoring::log_test_read(&bench, "generate --split test (persons only)")?;
-                }
-                Box::new(std::iter::once(Ok(bench.persons(split.split())?)))
-            }
-            (None, None) => anyhow::bail!("give --persons FILE or --split NAME"),
-        };
+    let chunks = person_chunks(&bench, rules.as_ref(), args, shard)?;
+
     let started = Instant::now();
-    // Files are written as `<name>.partial` and renamed when complete: an error part-way
-    // through (a bad line far down the persons file, a full disk) leaves no half file.
-    let to_file = args.out.as_os_str() != "-";
-    let partial = |path: &std::path::Path| {
-        let mut name = path.as_os_str().to_os_string();
-        name.push(".partial");
-        std::path::PathBuf::from(name)
-    };
-    let mut outputs: Vec<(std::path::PathBuf, std::path::PathBuf)> = Vec::new();
-    if to_file {
-        outputs.push((partial(&args.out), args.out.clone()));
-    }
-    if let Some(path) = &args.traces {
-        outputs.push((partial(path), path.clone()));
-    }
-    let write_all = || -> anyhow::Result<usize> {
-        let mut out: Box<dyn Write> = if to_file {
-            let path = partial(&args.out);
-            Box::new(
-                std::fs::File::create(&path)
-                    .with_context(|| format!("cannot create {}", path.display()))?,
-            )
-        } else {
-            Box::new(std::io::stdout().lock())
-        };
-        let mut traces = match &args.traces {
-            Some(path) => {
-                let path = partial(path);
-                Some(std::io::BufWriter::new(
-                    std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?,
-                ))
+    let mut out = Output::create(&args.out)?;
+    let mut traces = match &args.traces {
+        Some(path) => match Output::create(path) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                out.discard();
+                return Err(e.into());
             }
-            None => None,
-        };
-        let mut written = 0usize;
-        for chunk in chunks {
-            let persons = heuristics::population::align_features(&state, &chunk?);
-            heuristics::write_population_part(
-                &state,
-                &persons,
-                args.seed,
-                args.threads.max(1),
-                written == 0,
-                &mut out,
-                traces.as_mut().map(|t| t as &mut dyn Write),
-            )
-            .context("writing the diaries")?;
-            written += persons.len();
-        }
-        if written == 0 {
-            heuristics::write_population(&state, &[], args.seed, 1, &mut out, None)
-                .context("writing the diaries")?;
-        }
-        if let Some(mut t) = traces {
-            t.flush()?;
-        }
-        Ok(written)
+        },
+        None => None,
     };
-    let written = match write_all() {
+    let written = write_population(
+        &generation,
+        &state,
+        chunks,
+        shard,
+        &mut out,
+        traces.as_mut(),
+    );
+    let written = match written {
         Ok(n) => n,
         Err(e) => {
-            for (tmp, _) in &outputs {
-                let _ = std::fs::remove_file(tmp);
+            out.discard();
+            if let Some(t) = traces {
+                t.discard();
             }
             return Err(e);
         }
     };
-    for (tmp, path) in &outputs {
-        std::fs::rename(tmp, path)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?;
+    out.finish()?;
+    if let Some(t) = traces {
+        t.finish()?;
     }
     let elapsed = started.elapsed();
-    eprintln!(
-        "generated {} diaries for {} in {:.2} s ({:.2} µs/person; state built in {:.0} ms) → {}",
+    let shard_note = match args.shard {
+        Some(s) => format!(" (shard {}/{})", s.index, s.count),
+        None => String::new(),
+    };
+    Ok(format!(
+        "generated {} people ({}){} for {} in {:.2} s ({:.2} µs/person; state built in {:.0} ms) → {}",
         written,
+        format.name(),
+        shard_note,
         bench.name,
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / written.max(1) as f64,
         build_time.as_secs_f64() * 1e3,
         args.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    ))
+}
+
+/// Chunks of people of the shard: a persons file is streamed (any size in bounded
+/// memory), its shard being a byte range of the file; a split is read whole, its shard
+/// being a range of its people. Each chunk comes with the people's own home points.
+type PersonChunk = anyhow::Result<(PersonTable, Vec<Option<Point>>)>;
+
+fn person_chunks<'b>(
+    bench: &'b Benchmark,
+    rules: Option<&'b survey::population::PopulationRules>,
+    args: &GenerateArgs,
+    shard: Shard,
+) -> anyhow::Result<Box<dyn Iterator<Item = PersonChunk> + 'b>> {
+    match (&args.persons, args.split) {
+        (Some(path), _) => {
+            let path = path.clone();
+            let rules = rules.context("the benchmark's population rules")?;
+            let chunks = survey::population::read_chunks_with(
+                rules,
+                &path,
+                PERSONS_CHUNK,
+                &survey::population::ReadOptions {
+                    part: Some((shard.index, shard.count)),
+                    keep: HOME_COLUMNS.iter().map(|c| c.to_string()).collect(),
+                },
+            )?;
+            for note in chunks.notes() {
+                eprintln!("{}: {note}", path.display());
+            }
+            Ok(Box::new(chunks.map(move |table| {
+                let table = table?;
+                let homes = own_homes(&table, &path)?;
+                Ok((table, homes))
+            })))
+        }
+        (None, Some(split)) => {
+            if split.split() == Split::Test {
+                scoring::log_test_read(bench, "generate --split test (persons only)")?;
+            }
+            let mut table = bench.persons(split.split())?;
+            let n = table.persons.len() as u64;
+            let range = (n * shard.index / shard.count) as usize
+                ..(n * (shard.index + 1) / shard.count) as usize;
+            table.persons = table.persons.drain(range).collect();
+            Ok(Box::new(std::iter::once(Ok((table, Vec::new())))))
+        }
+        (None, None) => anyhow::bail!("give --persons FILE or --split NAME"),
+    }
+}
+
+/// The people's own home points, from the `home_x`, `home_y` columns when the file has
+/// both (empty otherwise); a value that is not a number is an error naming the person.
+fn own_homes(table: &PersonTable, path: &std::path::Path) -> anyhow::Result<Vec<Option<Point>>> {
+    let (Some(xc), Some(yc)) = (
+        table.feature_index(HOME_COLUMNS[0]),
+        table.feature_index(HOME_COLUMNS[1]),
+    ) else {
+        return Ok(Vec::new());
+    };
+    table
+        .persons
+        .iter()
+        .map(|p: &Person| {
+            let (x, y) = (p.features[xc].as_str(), p.features[yc].as_str());
+            if x.is_empty() && y.is_empty() {
+                return Ok(None);
+            }
+            let number = |v: &str, column: &str| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .with_context(|| {
+                        format!(
+                            "{}: person `{}`, field `{column}`: not a number: `{v}`",
+                            path.display(),
+                            p.id
+                        )
+                    })
+            };
+            Ok(Some((
+                number(x, HOME_COLUMNS[0])?,
+                number(y, HOME_COLUMNS[1])?,
+            )))
+        })
+        .collect()
+}
+
+/// Writes the shard: the header on shard 0, the people, the footer on the last shard.
+/// Returns the number of people written.
+fn write_population(
+    generation: &Generation<'_>,
+    state: &heuristics::GeneratorState,
+    chunks: Box<dyn Iterator<Item = PersonChunk> + '_>,
+    shard: Shard,
+    out: &mut Output,
+    mut traces: Option<&mut Output>,
+) -> anyhow::Result<usize> {
+    if shard.index == 0 {
+        out.write_all(&generation.header())
+            .context("writing the population")?;
+    }
+    let mut written = 0usize;
+    for chunk in chunks {
+        let (table, homes) = chunk?;
+        let persons = heuristics::population::align_features(state, &table);
+        generation
+            .write_part(
+                &persons,
+                &homes,
+                out,
+                traces.as_mut().map(|t| *t as &mut dyn Write),
+            )
+            .context("writing the population")?;
+        written += persons.len();
+    }
+    if shard.index + 1 == shard.count {
+        out.write_all(&generation.footer())
+            .context("writing the population")?;
+    }
+    Ok(written)
 }
 
 /// `generate --run RUN`: the run's best generator, built and rolled out in the sandbox.
 fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     use crate::evolution::best_generator::{population_limits, BestGenerator};
+    if args.format.format() != Format::Slots || args.shard.is_some() {
+        anyhow::bail!(
+            "--run writes the slots format of the whole population; --format {} and --shard need the workspace's generator (drop --run)",
+            args.format.format().name()
+        );
+    }
     let bench_root = std::path::absolute(&args.bench.dir)?;
     let runs_root = std::path::absolute(&args.runs.dir)?;
     crate::commands::run::runtime()?.block_on(async move {
@@ -168,11 +266,17 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         let diaries = best.rollouts(&commit, &view, persons, &[args.seed], Some(population_limits()))?;
         best.memory.release_run(best.lock).await?;
         let bytes = diaries.into_iter().next().unwrap_or_default();
-        if args.out.as_os_str() == "-" {
-            std::io::stdout().lock().write_all(&bytes)?;
-        } else {
-            std::fs::write(&args.out, &bytes)
-                .with_context(|| format!("cannot write {}", args.out.display()))?;
+        let mut out = Output::create(&args.out)?;
+        if let Err(e) = out.write_all(&bytes) {
+            out.discard();
+            if plans::is_broken_pipe(&e) {
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Err(e.into());
+        }
+        match out.finish() {
+            Err(e) if plans::is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+            r => r?,
         }
         eprintln!(
             "generated {} diaries with run {id}'s generator {} in {:.1} s (sandboxed build and rollout) → {}",

@@ -1,7 +1,8 @@
 //! The survey configuration: a TOML file a user can copy and edit to import their own
 //! survey. It names the source files (relative to the data folder), the columns to read,
 //! the code → activity mapping, the segment rules, the split id, and (location task) the
-//! zone set, the home-zone lookup and the centroid source. No survey is special-cased in
+//! zone set, the home-zone lookup, the centroid source and (optionally) the observed
+//! locations with their coordinate reference system. No survey is special-cased in
 //! code: the two built-in benchmarks are just the two files in `survey/configs/`.
 
 mod rules;
@@ -44,6 +45,10 @@ pub struct SurveyConfig {
     /// Present exactly for the activity-location task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<ZoneConfig>,
+    /// Observed coordinates and their reference system (location task, optional): writes
+    /// `locations.csv` and `crs.json` (`crate::locations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locations: Option<crate::locations::LocationConfig>,
 }
 
 const ATUS_2014: &str = include_str!("../../configs/atus-2014.toml");
@@ -257,6 +262,9 @@ impl SurveyConfig {
                         .into(),
                 );
             }
+        }
+        if let Some(l) = &self.locations {
+            l.validate(self)?;
         }
         Ok(())
     }
