@@ -115,6 +115,8 @@ pub struct CallStats {
     /// HTTP requests sent, retries included.
     pub http_attempts: u32,
     pub retries: u32,
+    /// Time waited before retries (backoff or `Retry-After`), in milliseconds.
+    pub backoff_ms: u64,
 }
 
 /// The `openai` agent.
@@ -190,6 +192,7 @@ impl OpenAiAgent {
             replayed_calls: self.replayed_calls,
             http_attempts: s.http_attempts.load(Ordering::SeqCst),
             retries: s.retries.load(Ordering::SeqCst),
+            backoff_ms: s.backoff_ms.load(Ordering::SeqCst),
         }
     }
 
