@@ -389,14 +389,14 @@ fn preview_change(
     let scratch = repo.run_dir().join("previews").join(&worktree.name);
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let pick = |all: Vec<mobility::Diary>| -> Vec<mobility::Diary> {
-        b.parts.evolution.iter().map(|&i| all[i].clone()).collect()
+        b.parts.evolution.iter().map(|&i| all[i]).collect()
     };
     let mut pairs = Vec::new();
     let mut candidate_evals = Vec::new();
     let mut parent_evals = Vec::new();
     let (persons, real) = b.part_people(&b.parts.evolution);
     let persons_owned: Vec<mobility::Person> = persons.iter().map(|p| (*p).clone()).collect();
-    let real_owned: Vec<mobility::Diary> = real.iter().map(|d| (*d).clone()).collect();
+    let real_owned: Vec<mobility::Diary> = real.iter().map(|d| *(*d)).collect();
     for &seed in &ctx.seeds {
         let request = crate::evolution::round::rollout_request(b, seed);
         let (verified, _) = match sandbox.rollout_once_checked(repo, worktree, &request) {

@@ -31,9 +31,10 @@ pub struct AgentUnavailable(pub String);
 /// How an agent error is recorded: a kind of rejection, or (infrastructure) an error.
 pub fn classify(error: &AgentError) -> Result<RoundOutcome, AgentUnavailable> {
     match error {
-        AgentError::Refused { status, .. } if matches!(status, 401 | 403 | 404) => {
-            Err(AgentUnavailable(error.to_string()))
-        }
+        AgentError::Refused {
+            status: 401 | 403 | 404,
+            ..
+        } => Err(AgentUnavailable(error.to_string())),
         AgentError::Transport { .. } | AgentError::Setup(_) | AgentError::Unavailable(_) => {
             Err(AgentUnavailable(error.to_string()))
         }

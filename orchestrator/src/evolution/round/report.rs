@@ -116,12 +116,8 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
         previous: r.checked_sub(1).filter(|p| *p > 0),
         next: None,
     };
-    let (path, _) = report::write_round_report(
-        &full,
-        &config,
-        &run.dir.join("report"),
-        neighbours,
-    )?;
+    let (path, _) =
+        report::write_round_report(&full, &config, &run.dir.join("report"), neighbours)?;
     let scores = match &verification.metrics {
         Some(m) => format!(
             "Score {:.4} → {:.4}",
@@ -146,4 +142,3 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
         record: PhaseRecord::Trial(trial),
     })
 }
-
