@@ -118,11 +118,17 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
     };
     let (path, _) =
         report::write_round_report(&full, &config, &run.dir.join("report"), neighbours)?;
-    let scores = match &verification.metrics {
-        Some(m) => format!(
-            "Score {:.4} → {:.4}",
-            verification.parent_metrics.score, m.score
-        ),
+    // Paired numbers: parent and candidate on the same seeds and people.
+    let scores = match verification.evidence.as_ref() {
+        Some(e) => {
+            let paired = e.confirmation.as_ref().unwrap_or(&e.screening);
+            format!(
+                "Score {:.4} → {:.4} (paired, {} seeds)",
+                paired.parent_score,
+                paired.candidate_score,
+                paired.seeds.len()
+            )
+        }
         None => format!("Score {:.4}", verification.parent_metrics.score),
     };
     progress.line(&format!(
