@@ -369,7 +369,7 @@ impl OpenAiAgent {
                             }
                         }
                         Ok(ToolRequest::Preview) => {
-                            prompts::truncate(&bench.preview().await, BUILD_ERRORS_BUDGET)
+                            prompts::truncate(&bench.preview().await.text, BUILD_ERRORS_BUDGET)
                         }
                         Ok(ToolRequest::Submit {
                             target,

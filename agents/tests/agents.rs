@@ -198,15 +198,18 @@ mod support {
             git(&self.root, &["clean", "-fdq"], None).unwrap();
         }
 
-        async fn preview(&self) -> String {
+        async fn preview(&self) -> agents::Preview {
             self.previews.fetch_add(1, Ordering::SeqCst);
-            format!(
-                "PREVIEW of a change of {} lines",
-                self.current_diff()
-                    .lines()
-                    .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
-                    .count()
-            )
+            let added = self
+                .current_diff()
+                .lines()
+                .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+                .count();
+            agents::Preview {
+                text: format!("PREVIEW of a change of {added} lines"),
+                improvement: Some(added as f64),
+                standard_error: Some(0.5),
+            }
         }
     }
 }

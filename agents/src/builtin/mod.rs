@@ -85,15 +85,25 @@ impl Agent for BuiltinAgent {
                 "{PARAMS_PATH} documents no tunable constant (`/// Range: lo..=hi` lines)"
             )));
         }
-        let planned = plan_move(
-            &tunables,
-            &context.ranked_diagnostics,
-            &context.builtin_history,
-            context.noise_floor,
-        )
-        .ok_or_else(|| {
-            AgentError::Declined("every documented move of params.rs is exhausted".into())
-        })?;
+        let combination = plan_combination_move(&tunables, &context);
+        let (planned, previewed) = match combination {
+            Some(c) => (c, Vec::new()),
+            None => {
+                let singles = plan_singles(
+                    &tunables,
+                    &context.ranked_diagnostics,
+                    &context.builtin_history,
+                    context.noise_floor,
+                    PREVIEWED_MOVES,
+                );
+                if singles.is_empty() {
+                    return Err(AgentError::Declined(
+                        "every documented move of params.rs is exhausted".into(),
+                    ));
+                }
+                choose_by_preview(&source, singles, bench).await?
+            }
+        };
         let new = rewrite(&source, &planned).ok_or_else(|| {
             AgentError::Protocol(format!(
                 "could not rewrite {} in {PARAMS_PATH}",
@@ -113,9 +123,68 @@ impl Agent for BuiltinAgent {
             rationale: rationale(&planned, &tunables, &context.ranked_diagnostics),
             change: Change::Diff(unified_diff(PARAMS_PATH, &source, &new)),
             steps: 1,
-            transcript: serde_json::json!({ "builtin_move": planned }),
+            transcript: serde_json::json!({ "builtin_move": planned, "previewed": previewed }),
         })
     }
+}
+
+/// A move the search previewed this round, and what the preview found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewedMove {
+    pub planned: PlannedMove,
+    /// Parent − move Score on the preview seeds (`None`: could not be previewed).
+    pub improvement: Option<f64>,
+    pub standard_error: Option<f64>,
+}
+
+/// The combination the memory calls for, if any.
+fn plan_combination_move(tunables: &[Tunable], context: &BuiltinContext) -> Option<PlannedMove> {
+    let planned = plan_move(
+        tunables,
+        &context.ranked_diagnostics,
+        &context.builtin_history,
+        context.noise_floor,
+    )?;
+    (planned.kind == MoveKind::Combination).then_some(planned)
+}
+
+/// Previews each candidate move (written into the worktree, then reset) and returns the
+/// one with the best preview improvement, with every preview. Without previews (a workbench
+/// that cannot), the first (highest-priority) move.
+async fn choose_by_preview(
+    source: &str,
+    candidates: Vec<PlannedMove>,
+    bench: &dyn Workbench,
+) -> Result<(PlannedMove, Vec<PreviewedMove>), AgentError> {
+    let mut previewed = Vec::with_capacity(candidates.len());
+    for planned in candidates {
+        let Some(new) = rewrite(source, &planned) else {
+            continue;
+        };
+        bench
+            .write_file(PARAMS_PATH, &new)
+            .map_err(|e| AgentError::Setup(format!("cannot write {PARAMS_PATH}: {e}")))?;
+        let preview = bench.preview().await;
+        bench.reset();
+        previewed.push(PreviewedMove {
+            planned,
+            improvement: preview.improvement,
+            standard_error: preview.standard_error,
+        });
+        if preview.improvement.is_none() {
+            // No previews here: the highest-priority move, as the search ranked it.
+            break;
+        }
+    }
+    let best = previewed
+        .iter()
+        .max_by(|a, b| {
+            let key = |p: &PreviewedMove| p.improvement.unwrap_or(f64::NEG_INFINITY);
+            key(a).total_cmp(&key(b)).then(std::cmp::Ordering::Greater)
+        })
+        .map(|p| p.planned.clone())
+        .ok_or_else(|| AgentError::Protocol(format!("could not rewrite {PARAMS_PATH}")))?;
+    Ok((best, previewed))
 }
 
 /// Why the built-in search chose `planned`, in a sentence or two.

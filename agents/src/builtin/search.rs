@@ -40,6 +40,36 @@ pub const PROMISING_SHARE_OF_FLOOR: f64 = 0.25;
 /// Most moves one combination holds.
 pub const MAX_COMBINED_MOVES: usize = 6;
 
+/// Single moves previewed per round (when the workbench can preview): the best by preview
+/// improvement is proposed. A combination is proposed without previews (its parts were
+/// each measured already).
+pub const PREVIEWED_MOVES: usize = 3;
+
+/// The `n` single moves of highest priority, at most one per constant, best first.
+pub fn plan_singles(
+    tunables: &[Tunable],
+    ranked: &[(String, f64)],
+    history: &[PastMove],
+    noise_floor: f64,
+    n: usize,
+) -> Vec<PlannedMove> {
+    let mut out: Vec<PlannedMove> = Vec::new();
+    let mut excluded: Vec<String> = Vec::new();
+    while out.len() < n {
+        let rest: Vec<Tunable> = tunables
+            .iter()
+            .filter(|t| !excluded.contains(&t.name))
+            .cloned()
+            .collect();
+        let Some(next) = plan_single(&rest, ranked, history, noise_floor) else {
+            break;
+        };
+        excluded.push(next.edits[0].tunable.clone());
+        out.push(next);
+    }
+    out
+}
+
 /// Chooses this round's move, or `None` when every move is exhausted.
 ///
 /// `ranked` is the attribution record's diagnostics with their contribution to the Score;

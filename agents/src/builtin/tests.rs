@@ -331,3 +331,90 @@ fn rewrite_and_diff_change_exactly_one_line() {
     );
     assert!(m.hypothesis().contains("from 0.2 to 0.25"));
 }
+
+/// A worktree of one file whose previews favour moves of `WEIGHT_SEX`.
+struct PreviewBench {
+    params: std::sync::Mutex<String>,
+    previews: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Workbench for PreviewBench {
+    fn list_files(&self) -> Vec<String> {
+        vec![PARAMS_PATH.into()]
+    }
+    fn read_file(&self, _: &str) -> Result<String, String> {
+        Ok(self.params.lock().unwrap().clone())
+    }
+    fn search(&self, _: &str) -> Vec<crate::contract::SearchHit> {
+        vec![]
+    }
+    fn write_file(&self, _: &str, content: &str) -> Result<(), String> {
+        *self.params.lock().unwrap() = content.to_string();
+        Ok(())
+    }
+    fn apply_diff(&self, _: &str) -> Result<(), String> {
+        Err("not here".into())
+    }
+    async fn check_build(&self) -> crate::contract::CheckOutcome {
+        crate::contract::CheckOutcome {
+            ok: true,
+            errors: String::new(),
+        }
+    }
+    fn current_diff(&self) -> String {
+        String::new()
+    }
+    fn reset(&self) {
+        *self.params.lock().unwrap() = PARAMS.to_string();
+    }
+    async fn preview(&self) -> crate::contract::Preview {
+        self.previews
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let text = self.params.lock().unwrap().clone();
+        let moved_sex = !text.contains("pub const WEIGHT_SEX: f64 = 0.5;");
+        crate::contract::Preview {
+            text: "preview".into(),
+            improvement: Some(if moved_sex { 0.02 } else { -0.01 }),
+            standard_error: Some(0.005),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_move_with_the_best_preview_is_proposed_and_every_preview_recorded() {
+    let bench = PreviewBench {
+        params: std::sync::Mutex::new(PARAMS.to_string()),
+        previews: Default::default(),
+    };
+    let context = BuiltinContext {
+        ranked_diagnostics: ranked(),
+        builtin_history: vec![],
+        noise_floor: 0.01,
+    };
+    let request = ProposalRequest {
+        run_id: 1,
+        round: 1,
+        system_prompt: String::new(),
+        round_prompt: String::new(),
+        worktree: std::path::PathBuf::from("."),
+        context: serde_json::to_value(&context).unwrap(),
+    };
+    let proposal = BuiltinAgent.propose(&request, &bench).await.unwrap();
+    // WEIGHT_SEX ranks last by attribution, but its preview is the only good one.
+    let Change::Diff(diff) = &proposal.change else {
+        panic!("{:?}", proposal.change)
+    };
+    assert!(diff.contains("+pub const WEIGHT_SEX"), "{diff}");
+    let previewed = proposal.transcript["previewed"].as_array().unwrap();
+    assert_eq!(previewed.len(), PREVIEWED_MOVES);
+    assert_eq!(
+        bench.previews.load(std::sync::atomic::Ordering::SeqCst),
+        PREVIEWED_MOVES
+    );
+    // The worktree is back to the parent after the previews.
+    assert_eq!(*bench.params.lock().unwrap(), PARAMS);
+    let planned: PlannedMove =
+        serde_json::from_value(proposal.transcript["builtin_move"].clone()).unwrap();
+    assert_eq!(planned.edits[0].tunable, "WEIGHT_SEX");
+}

@@ -243,6 +243,21 @@ async fn builtin_context(
             decision.outcome == RoundOutcome::Accepted,
             improvement,
         ));
+        // The moves it previewed but did not propose: what their previews found.
+        if let Some(previewed) = transcript.get("previewed") {
+            let previewed: Vec<agents::builtin::PreviewedMove> =
+                serde_json::from_value(previewed.clone()).with_context(|| {
+                    format!("round {earlier}: the built-in agent's previews cannot be read")
+                })?;
+            for p in previewed {
+                if p.planned == planned {
+                    continue;
+                }
+                if let Some(gain) = p.improvement {
+                    history.extend(p.planned.outcomes(earlier, false, gain));
+                }
+            }
+        }
     }
     Ok(serde_json::to_value(BuiltinContext {
         ranked_diagnostics: ranked,
