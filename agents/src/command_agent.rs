@@ -307,7 +307,7 @@ impl Agent for CommandAgent {
                 _ = tokio::time::sleep_until(deadline) => break None,
                 _ = tokio::time::sleep(PREVIEW_POLL) => {
                     if preview_request.exists() {
-                        let text = bench.preview().await;
+                        let text = bench.preview().await.text;
                         let partial = dir.join(".preview-result.partial");
                         if std::fs::write(&partial, text).is_ok() {
                             let _ = std::fs::rename(&partial, &preview_result);

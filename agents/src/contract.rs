@@ -60,6 +60,17 @@ pub struct SearchHit {
     pub text: String,
 }
 
+/// What a preview found: the text for an agent that reads, and the numbers for one that
+/// computes (`None` when the change could not be previewed: the text says why).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub text: String,
+    /// Parent Score − the change's Score, mean over the preview seeds (positive = better).
+    pub improvement: Option<f64>,
+    /// Its standard error.
+    pub standard_error: Option<f64>,
+}
+
 /// Result of compiling the candidate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckOutcome {
@@ -87,10 +98,14 @@ pub trait Workbench: Send + Sync {
     /// Back to the parent commit.
     fn reset(&self);
     /// A paired comparison of the worktree as it is with the parent on the public seeds (the
-    /// mean Score difference, its standard error, every diagnostic's change), as text for
-    /// the agent. Never the verdict's people or seeds.
-    async fn preview(&self) -> String {
-        "Previews are not available here.".into()
+    /// mean Score difference, its standard error, every diagnostic's change). Never the
+    /// verdict's people or seeds.
+    async fn preview(&self) -> Preview {
+        Preview {
+            text: "Previews are not available here.".into(),
+            improvement: None,
+            standard_error: None,
+        }
     }
 }
 

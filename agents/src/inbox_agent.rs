@@ -155,7 +155,7 @@ impl Agent for InboxAgent {
         loop {
             // A preview asked for: answered in `preview-result.md`, the request removed.
             if dir.join("preview").exists() {
-                let text = bench.preview().await;
+                let text = bench.preview().await.text;
                 let result = dir.join("preview-result.md");
                 let partial = dir.join(".preview-result.md.partial");
                 std::fs::write(&partial, &text)

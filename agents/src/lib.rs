@@ -31,7 +31,8 @@ pub use builtin::{BuiltinAgent, BuiltinContext, PastMove, PlannedMove};
 pub use call_store::{request_hash, LlmCallRecord, LlmCallStore, MemoryCallStore, StoredCall};
 
 pub use contract::{
-    Agent, AgentError, Change, CheckOutcome, Proposal, ProposalRequest, SearchHit, Workbench,
+    Agent, AgentError, Change, CheckOutcome, Preview, Proposal, ProposalRequest, SearchHit,
+    Workbench,
 };
 
 pub use command_agent::{CommandAgent, CommandConfig};

@@ -113,6 +113,8 @@ pub struct CallStats {
     /// HTTP requests sent, retries included.
     pub http_attempts: u32,
     pub retries: u32,
+    /// Time waited before retries (backoff or `Retry-After`), in milliseconds.
+    pub backoff_ms: u64,
 }
 
 /// The `openai` agent.
@@ -188,6 +190,7 @@ impl OpenAiAgent {
             replayed_calls: self.replayed_calls,
             http_attempts: s.http_attempts.load(Ordering::SeqCst),
             retries: s.retries.load(Ordering::SeqCst),
+            backoff_ms: s.backoff_ms.load(Ordering::SeqCst),
         }
     }
 
@@ -364,7 +367,7 @@ impl OpenAiAgent {
                             }
                         }
                         Ok(ToolRequest::Preview) => {
-                            prompts::truncate(&bench.preview().await, BUILD_ERRORS_BUDGET)
+                            prompts::truncate(&bench.preview().await.text, BUILD_ERRORS_BUDGET)
                         }
                         Ok(ToolRequest::Submit {
                             target,

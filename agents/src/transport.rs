@@ -59,6 +59,8 @@ pub struct TransportStats {
     pub http_attempts: AtomicU32,
     /// Retries scheduled.
     pub retries: AtomicU32,
+    /// Time waited before retries (backoff or `Retry-After`), in milliseconds.
+    pub backoff_ms: std::sync::atomic::AtomicU64,
     last_status: AtomicU16,
 }
 
@@ -416,6 +418,9 @@ impl tower::retry::Policy<HttpRequestFactory, reqwest::Response, BoxError> for B
         self.done += 1;
         self.stats.retries.fetch_add(1, Ordering::SeqCst);
         tracing::warn!(retry = self.done, ?delay, "LLM call failed; retrying");
+        self.stats
+            .backoff_ms
+            .fetch_add(delay.as_millis() as u64, Ordering::SeqCst);
         Some(Box::pin(tokio::time::sleep(delay)))
     }
 

@@ -198,22 +198,25 @@ mod support {
             git(&self.root, &["clean", "-fdq"], None).unwrap();
         }
 
-        async fn preview(&self) -> String {
+        async fn preview(&self) -> agents::Preview {
             self.previews.fetch_add(1, Ordering::SeqCst);
-            format!(
-                "PREVIEW of a change of {} lines",
-                self.current_diff()
-                    .lines()
-                    .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
-                    .count()
-            )
+            let added = self
+                .current_diff()
+                .lines()
+                .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+                .count();
+            agents::Preview {
+                text: format!("PREVIEW of a change of {added} lines"),
+                improvement: Some(added as f64),
+                standard_error: Some(0.5),
+            }
         }
     }
 }
 
 mod openai {
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use agents::{
         Agent, AgentError, Budget, BudgetLimits, Change, LlmCallStore, MemoryCallStore,
@@ -544,14 +547,12 @@ mod openai {
         let bench = GitBench::new("endless");
         let mut c = config(&server);
         c.max_steps = 5;
-        let started = Instant::now();
         let err = agent(c, Arc::new(MemoryCallStore::new()))
             .propose(&request(&bench), &bench)
             .await
             .unwrap_err();
         assert_eq!(err, AgentError::StepLimit { steps: 5 });
         assert_eq!(server.request_count(), 3, "5 steps = 2 + 2 + 1 tool calls");
-        assert!(started.elapsed() < Duration::from_secs(10));
         let last = tool_results(server.requests().last().unwrap());
         assert_eq!(last.len(), 4);
 
@@ -664,17 +665,13 @@ mod openai {
         let bench = GitBench::new("retry");
         let store = Arc::new(MemoryCallStore::new());
         let mut a = agent(diff_config(&server), store.clone());
-        let started = Instant::now();
         let p = a.propose(&request(&bench), &bench).await.unwrap();
-        let elapsed = started.elapsed();
         assert_eq!(p.hypothesis, "h");
         assert_eq!(server.request_count(), 2);
         assert_eq!(a.stats().retries, 1);
         assert_eq!(a.stats().http_attempts, 2);
-        assert!(
-            elapsed >= Duration::from_secs(1),
-            "Retry-After ignored: {elapsed:?}"
-        );
+        // The wait the transport scheduled, not the wall clock: exactly the server's Retry-After.
+        assert_eq!(a.stats().backoff_ms, 1000, "Retry-After ignored");
         let calls = store.calls();
         assert_eq!(calls.len(), 1, "a retried call must be recorded once");
         assert_eq!(calls[0].attempts, 2);
@@ -718,18 +715,14 @@ mod openai {
         let mut c = config(&server);
         c.call_timeout = Duration::from_millis(300);
         let mut a = OpenAiAgent::new(c, budget.clone(), store.clone()).unwrap();
-        let started = Instant::now();
         let err = a.propose(&request(&bench), &bench).await.unwrap_err();
-        let elapsed = started.elapsed();
         assert!(
             matches!(&err, AgentError::Transport { attempts: 3, .. }),
             "{err}"
         );
-        assert!(err.to_string().contains("attempt"), "{err}");
-        assert!(
-            elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
-            "{elapsed:?}"
-        );
+        // Every attempt ended by its own time limit (the message says so), with backoff between.
+        assert!(err.to_string().contains("per attempt"), "{err}");
+        assert!(a.stats().backoff_ms > 0);
         assert_eq!(server.request_count(), 3);
         assert_eq!(a.stats().retries, 2);
         assert!(store.calls().is_empty());
@@ -794,7 +787,7 @@ mod openai {
 }
 
 mod command {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use agents::{
         Agent, AgentError, Change, CommandAgent, CommandConfig, ProposalRequest, Workbench,
@@ -913,17 +906,11 @@ cat "$MOBEVOLVE_PROMPT_FILE" "$MOBEVOLVE_SYSTEM_FILE""#;
             "(sleep 120; echo late > late.txt) & echo $! > child.pid; sleep 120",
         );
         c.timeout = Duration::from_millis(500);
-        let started = Instant::now();
         let err = CommandAgent::new(c)
             .propose(&request(&bench), &bench)
             .await
             .unwrap_err();
         assert_eq!(err, AgentError::Timeout(Duration::from_millis(500)));
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
         let pid = std::fs::read_to_string(bench.root.join("child.pid")).unwrap();
         let stat = format!("/proc/{}/stat", pid.trim());
         let mut gone = false;

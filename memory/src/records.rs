@@ -264,7 +264,7 @@ pub enum PhaseRecord {
     /// For [`crate::Phase::Apply`].
     Candidate(Candidate),
     /// For [`crate::Phase::Decision`]: the verification record with the decision.
-    Verification(VerificationRecord),
+    Verification(Box<VerificationRecord>),
     /// For [`crate::Phase::Report`].
     Trial(Trial),
 }

@@ -32,7 +32,7 @@ pub enum Command {
     /// candidates, recorded vs fresh Scores, and the share of known improvements accepted.
     BenchRule(BenchRuleArgs),
     /// Start an evolution run (or continue the latest interrupted one).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Continue an interrupted run where it stopped.
     Resume(ResumeArgs),
     /// List runs and their progress.

@@ -93,7 +93,7 @@ fn whole_files_then_whole_lessons_are_left_out_and_said_so() {
 
 #[test]
 fn the_round_50_prompt_with_the_real_sources_keeps_every_trial_and_the_instructions() {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../heuristics/src");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../heuristics/src");
     let mut code: Vec<(String, String)> = std::fs::read_dir(&src)
         .unwrap_or_else(|e| panic!("the generator's sources must be at {}: {e}", src.display()))
         .flatten()

@@ -404,7 +404,7 @@ pub async fn record_run(runs_dir: &Path, rounds: u32) -> i64 {
                     diff: diff.clone(),
                     summary: summary.clone(),
                 }),
-                Phase::Decision => PhaseRecord::Verification(verification.clone()),
+                Phase::Decision => PhaseRecord::Verification(Box::new(verification.clone())),
                 Phase::Report => PhaseRecord::Trial(Trial {
                     failure_mode: proposal.failure_mode.clone(),
                     target_diagnostic: proposal.target_diagnostic.clone(),

@@ -64,9 +64,8 @@ async fn the_event_stream_delivers_a_phase_recorded_by_another_process() {
     let after = last_event(&db).await;
     let server = start(config(dir.path())).await;
 
-    let mut stream = reqwest::get(server.url(&format!("/api/runs/1/events?after={after}")))
-        .await
-        .unwrap();
+    let mut stream =
+        crate::support::fetch(server.url(&format!("/api/runs/1/events?after={after}"))).await;
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
 
@@ -101,7 +100,7 @@ async fn the_event_stream_delivers_a_phase_recorded_by_another_process() {
 
     // A browser reconnecting with Last-Event-ID resumes after it: the first event is the
     // one after `after` again when it says `after`.
-    let client = reqwest::Client::new();
+    let client = crate::support::client();
     let mut resumed = client
         .get(server.url("/api/runs/1/events"))
         .header("Last-Event-ID", after.to_string())
@@ -119,9 +118,7 @@ async fn shutting_down_ends_open_streams() {
     let dir = TempDir::new("live-stop");
     record_run(dir.path(), 1).await;
     let server = start(config(dir.path())).await;
-    let mut stream = reqwest::get(server.url("/api/runs/1/events"))
-        .await
-        .unwrap();
+    let mut stream = crate::support::fetch(server.url("/api/runs/1/events")).await;
     // The backlog arrives first.
     read_until(&mut stream, "event: run_created").await;
     let stop = tokio::spawn(server.stop());

@@ -208,7 +208,7 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_eq!(get(&server, "/api/runs/9/events").await.0, 404);
     assert_eq!(get(&server, "/runs/abc").await.0, 400);
 
-    let response = reqwest::get(server.url("/")).await.unwrap();
+    let response = crate::support::fetch(server.url("/")).await;
     let csp = response.headers()["content-security-policy"]
         .to_str()
         .unwrap();

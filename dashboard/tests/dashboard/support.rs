@@ -83,9 +83,21 @@ pub async fn start(config: ServeConfig) -> Server {
     }
 }
 
+/// An HTTP client. In a workspace build reqwest carries the agents crate's
+/// `rustls-no-provider` feature, which panics unless a crypto provider is installed.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// GET `url` with [`client`].
+pub async fn fetch(url: String) -> reqwest::Response {
+    client().get(url).send().await.unwrap()
+}
+
 /// GET `path` and return (status, content type, body).
 pub async fn get(server: &Server, path: &str) -> (u16, String, String) {
-    let response = reqwest::get(server.url(path)).await.unwrap();
+    let response = fetch(server.url(path)).await;
     let status = response.status().as_u16();
     let kind = response
         .headers()

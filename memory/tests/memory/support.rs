@@ -201,7 +201,7 @@ impl RoundPlan {
             Phase::Attribution => PhaseRecord::Attribution(self.attribution()),
             Phase::Proposal => PhaseRecord::Proposal(self.proposal()),
             Phase::Apply => PhaseRecord::Candidate(self.candidate()),
-            Phase::Decision => PhaseRecord::Verification(self.verification()),
+            Phase::Decision => PhaseRecord::Verification(Box::new(self.verification())),
             Phase::Report => PhaseRecord::Trial(self.trial()),
             _ => PhaseRecord::None,
         };

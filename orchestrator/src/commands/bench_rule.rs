@@ -459,8 +459,8 @@ fn score_part(
     generated: &[Diary],
 ) -> f64 {
     let persons: Vec<mobility::Person> = idx.iter().map(|&i| val.people()[i].clone()).collect();
-    let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i].clone()).collect();
-    let gen: Vec<Diary> = idx.iter().map(|&i| generated[i].clone()).collect();
+    let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i]).collect();
+    let gen: Vec<Diary> = idx.iter().map(|&i| generated[i]).collect();
     evaluator::evaluate(&best.bench, &persons, &real, &gen).score
 }
 

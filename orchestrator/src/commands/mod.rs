@@ -23,7 +23,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchRule(args) => bench_rule::run(args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Resume(args) => run::resume(args),
         Command::Status(args) => review::status(args),
         Command::Show(args) => review::show(args),

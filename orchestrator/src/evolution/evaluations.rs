@@ -117,8 +117,8 @@ impl EvaluationStore {
         let generated = read_diaries(bench, val, &self.diaries_path(commit, seed))?;
         let part = |idx: &[usize]| {
             let persons: Vec<Person> = idx.iter().map(|&i| val.people()[i].clone()).collect();
-            let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i].clone()).collect();
-            let gen: Vec<Diary> = idx.iter().map(|&i| generated[i].clone()).collect();
+            let real: Vec<Diary> = idx.iter().map(|&i| val.diaries[i]).collect();
+            let gen: Vec<Diary> = idx.iter().map(|&i| generated[i]).collect();
             evaluator::evaluate(bench, &persons, &real, &gen)
         };
         let evaluation = RolloutEvaluation {

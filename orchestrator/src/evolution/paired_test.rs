@@ -50,7 +50,7 @@ pub fn paired_estimate(
     plan: BootstrapPlan,
 ) -> PairedEstimate {
     let persons: Vec<Person> = people.persons.iter().map(|p| (*p).clone()).collect();
-    let real: Vec<Diary> = people.real.iter().map(|d| (*d).clone()).collect();
+    let real: Vec<Diary> = people.real.iter().map(|d| *(*d)).collect();
     let mut household_of: Vec<u32> = Vec::with_capacity(persons.len());
     let mut households: HashMap<&str, u32> = HashMap::new();
     for p in &persons {

@@ -55,7 +55,7 @@ pub fn reference_levels(
                     .unwrap_or_else(|| (0..train.people().len()).collect());
                 let draw = heuristics::person_seed(seed, &p.id) as usize % pool.len();
                 let donor = &train.people()[pool[draw]];
-                let mut diary = train.diaries[pool[draw]].clone();
+                let mut diary = train.diaries[pool[draw]];
                 if let (Some(locs), Some(from), Some(to)) =
                     (diary.locations.as_mut(), donor.home_zone, p.home_zone)
                 {

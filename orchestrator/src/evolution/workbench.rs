@@ -301,9 +301,14 @@ impl Workbench for WorktreeBench {
         diff_files(&parent, &worktree_files(self.root()))
     }
 
-    async fn preview(&self) -> String {
+    async fn preview(&self) -> agents::Preview {
+        let unavailable = |text: String| agents::Preview {
+            text,
+            improvement: None,
+            standard_error: None,
+        };
         let Some(ctx) = self.preview.clone() else {
-            return "Previews are not available in this run.".into();
+            return unavailable("Previews are not available in this run.".into());
         };
         self.previews.fetch_add(1, Ordering::SeqCst);
         let repo = self.repo.clone();
@@ -318,8 +323,9 @@ impl Workbench for WorktreeBench {
         })
         .await;
         match result {
-            Ok(Ok(text)) | Ok(Err(text)) => text,
-            Err(e) => format!("The preview could not run: {e}"),
+            Ok(Ok(preview)) => preview,
+            Ok(Err(text)) => unavailable(text),
+            Err(e) => unavailable(format!("The preview could not run: {e}")),
         }
     }
 
@@ -366,7 +372,7 @@ fn preview_change(
     worktree: &Worktree,
     limits: &ChangeLimits,
     ctx: &PreviewContext,
-) -> Result<String, String> {
+) -> Result<agents::Preview, String> {
     match repo.collect_edits(worktree, limits) {
         Ok(Ok(change)) if change.files.is_empty() => {
             return Err("Nothing to preview: the worktree is the parent.".into())
@@ -389,14 +395,14 @@ fn preview_change(
     let scratch = repo.run_dir().join("previews").join(&worktree.name);
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let pick = |all: Vec<mobility::Diary>| -> Vec<mobility::Diary> {
-        b.parts.evolution.iter().map(|&i| all[i].clone()).collect()
+        b.parts.evolution.iter().map(|&i| all[i]).collect()
     };
     let mut pairs = Vec::new();
     let mut candidate_evals = Vec::new();
     let mut parent_evals = Vec::new();
     let (persons, real) = b.part_people(&b.parts.evolution);
     let persons_owned: Vec<mobility::Person> = persons.iter().map(|p| (*p).clone()).collect();
-    let real_owned: Vec<mobility::Diary> = real.iter().map(|d| (*d).clone()).collect();
+    let real_owned: Vec<mobility::Diary> = real.iter().map(|d| *(*d)).collect();
     for &seed in &ctx.seeds {
         let request = crate::evolution::round::rollout_request(b, seed);
         let (verified, _) = match sandbox.rollout_once_checked(repo, worktree, &request) {
@@ -503,5 +509,9 @@ fn preview_change(
             after - before
         );
     }
-    Ok(text)
+    Ok(agents::Preview {
+        text,
+        improvement: Some(estimate.improvement),
+        standard_error: Some(estimate.standard_error),
+    })
 }

@@ -90,7 +90,7 @@ async fn write_round(memory: &Memory, lock: &RunLock, r: &Round) {
                     notes: vec![],
                 },
             }),
-            Phase::Decision => PhaseRecord::Verification(VerificationRecord {
+            Phase::Decision => PhaseRecord::Verification(Box::new(VerificationRecord {
                 build: StepOutcome {
                     ok: r.build_ok,
                     log: if r.build_ok {
@@ -125,7 +125,7 @@ async fn write_round(memory: &Memory, lock: &RunLock, r: &Round) {
                     "not better".into()
                 },
                 evidence: None,
-            }),
+            })),
             Phase::Report => PhaseRecord::Trial(Trial {
                 failure_mode: format!("evening travel, round {}", r.round),
                 target_diagnostic: Some("hourly_jsd_mean".into()),

@@ -116,7 +116,7 @@ pub async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             reason: reason.clone(),
             new_main,
         })?,
-        record: PhaseRecord::Verification(VerificationRecord {
+        record: PhaseRecord::Verification(Box::new(VerificationRecord {
             build: step_outcome(&build.step),
             tests: step_outcome(&verification.step),
             validity,
@@ -127,7 +127,7 @@ pub async fn decision(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             outcome,
             reason,
             evidence,
-        }),
+        })),
     })
 }
 

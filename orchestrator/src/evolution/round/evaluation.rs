@@ -163,11 +163,7 @@ fn compare(
 ) -> anyhow::Result<PairedEstimate> {
     let started = Instant::now();
     let select = |diaries: Vec<mobility::Diary>| -> Vec<mobility::Diary> {
-        ctx.parts
-            .selection
-            .iter()
-            .map(|&i| diaries[i].clone())
-            .collect()
+        ctx.parts.selection.iter().map(|&i| diaries[i]).collect()
     };
     let mut pairs = Vec::with_capacity(seeds.len());
     for &seed in seeds {

@@ -63,8 +63,8 @@ pub async fn attribution(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
             .diaries(&ctx.bench, &ctx.val, &rolled.parent, seed)?;
         for (k, &i) in ctx.parts.evolution.iter().enumerate() {
             all_persons.push(persons[k].clone());
-            all_real.push(real[k].clone());
-            all_generated.push(generated[i].clone());
+            all_real.push(*real[k]);
+            all_generated.push(generated[i]);
         }
     }
     let options = evaluator::AttributionOptions {

@@ -31,9 +31,10 @@ pub struct AgentUnavailable(pub String);
 /// How an agent error is recorded: a kind of rejection, or (infrastructure) an error.
 pub fn classify(error: &AgentError) -> Result<RoundOutcome, AgentUnavailable> {
     match error {
-        AgentError::Refused { status, .. } if matches!(status, 401 | 403 | 404) => {
-            Err(AgentUnavailable(error.to_string()))
-        }
+        AgentError::Refused {
+            status: 401 | 403 | 404,
+            ..
+        } => Err(AgentUnavailable(error.to_string())),
         AgentError::Transport { .. } | AgentError::Setup(_) | AgentError::Unavailable(_) => {
             Err(AgentUnavailable(error.to_string()))
         }
@@ -242,6 +243,21 @@ async fn builtin_context(
             decision.outcome == RoundOutcome::Accepted,
             improvement,
         ));
+        // The moves it previewed but did not propose: what their previews found.
+        if let Some(previewed) = transcript.get("previewed") {
+            let previewed: Vec<agents::builtin::PreviewedMove> =
+                serde_json::from_value(previewed.clone()).with_context(|| {
+                    format!("round {earlier}: the built-in agent's previews cannot be read")
+                })?;
+            for p in previewed {
+                if p.planned == planned {
+                    continue;
+                }
+                if let Some(gain) = p.improvement {
+                    history.extend(p.planned.outcomes(earlier, false, gain));
+                }
+            }
+        }
     }
     Ok(serde_json::to_value(BuiltinContext {
         ranked_diagnostics: ranked,

@@ -1,7 +1,6 @@
 //! The report phase: the trial and its lesson enter the memory, the rejected candidate's
 //! diaries are pruned, and the round's report is written.
 
-use crate::evolution::evaluations::write_atomic;
 use crate::evolution::progress::Progress;
 use crate::evolution::round::artifacts::{
     self, ApplyArtifacts, DecisionArtifacts, ProposalArtifacts, ReportArtifacts,
@@ -108,17 +107,28 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
             guard.store.prune_diaries(&apply.commit)?;
         }
     }
-    let dir = run.dir.join("rounds");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("round-{r:04}.md"));
+    // The round's page, by the `report` crate (the run's report, rewritten after the round,
+    // rewrites it with its neighbours' links).
     let mut full = record.clone();
     full.trial = Some(trial.clone());
-    write_atomic(&path, round_markdown(&full).as_bytes())?;
-    let scores = match &verification.metrics {
-        Some(m) => format!(
-            "Score {:.4} → {:.4}",
-            verification.parent_metrics.score, m.score
-        ),
+    let config = run.memory.run_config(run.id).await?;
+    let neighbours = report::RoundNeighbours {
+        previous: r.checked_sub(1).filter(|p| *p > 0),
+        next: None,
+    };
+    let (path, _) =
+        report::write_round_report(&full, &config, &run.dir.join("report"), neighbours)?;
+    // Paired numbers: parent and candidate on the same seeds and people.
+    let scores = match verification.evidence.as_ref() {
+        Some(e) => {
+            let paired = e.confirmation.as_ref().unwrap_or(&e.screening);
+            format!(
+                "Score {:.4} → {:.4} (paired, {} seeds)",
+                paired.parent_score,
+                paired.candidate_score,
+                paired.seeds.len()
+            )
+        }
         None => format!("Score {:.4}", verification.parent_metrics.score),
     };
     progress.line(&format!(
@@ -137,38 +147,4 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
         })?,
         record: PhaseRecord::Trial(trial),
     })
-}
-
-/// The round's report as Markdown. (FIXME: the `report` crate's round renderer replaces this
-/// once it renders a `RoundRecord`.)
-fn round_markdown(record: &RoundRecord) -> String {
-    let mut s = format!("# Round {}\n\n", record.round);
-    if let Some(p) = &record.proposal {
-        s.push_str(&format!(
-            "Target: {}\n\nHypothesis: {}\n\n",
-            p.failure_mode, p.hypothesis
-        ));
-    }
-    if let Some(c) = &record.candidate {
-        s.push_str(&format!("Change: {}\n\n", c.summary.headline()));
-        for note in &c.summary.notes {
-            s.push_str(&format!("Note: {note}\n\n"));
-        }
-    }
-    if let Some(v) = &record.verification {
-        s.push_str(&format!(
-            "Decision: **{}** — {}\n\n",
-            v.outcome.label(),
-            v.reason
-        ));
-    }
-    if let Some(t) = &record.trial {
-        s.push_str(&format!("Lesson: {}\n\n", t.lesson));
-    }
-    if let Some(c) = &record.candidate {
-        if !c.diff.is_empty() {
-            s.push_str(&format!("```diff\n{}\n```\n", c.diff.trim_end()));
-        }
-    }
-    s
 }
