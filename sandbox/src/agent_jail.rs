@@ -53,9 +53,7 @@ impl Sandbox {
         run_dir: &Path,
         hidden: Vec<PathBuf>,
     ) -> Result<AgentJail, SandboxError> {
-        let isolation = self
-            .isolation()
-            .with_uid(agent_uid(self.isolation().uid()));
+        let isolation = self.isolation().with_uid(agent_uid(self.isolation().uid()));
         let home = run_dir.join("agent-home");
         // The registry's mount point must exist in the (bound) home itself.
         std::fs::create_dir_all(home.join(".cargo").join("registry"))

@@ -5,8 +5,8 @@
 //!
 //! The API is synchronous; the orchestrator wraps it in `spawn_blocking`.
 
-use crate::config::{PhaseLimits, SandboxConfig};
 use crate::cancel::CancelToken;
+use crate::config::{PhaseLimits, SandboxConfig};
 use crate::jail::{Isolation, JailSpec};
 use crate::rejection::{Phase, Rejection, SandboxError};
 use crate::run_repo::{RunRepo, Worktree};

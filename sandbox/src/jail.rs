@@ -41,7 +41,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use detect::choose as detect;
-pub use processes::{descendant_tasks, kill_all_of_uid, kill_group, sweep_uid, tasks_of_uid};
+pub use processes::{
+    children_of, descendant_tasks, kill_all_of_uid, kill_group, kill_jail, sweep_uid, tasks_of_uid,
+};
 
 /// Which isolation is in force (recorded with every candidate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,9 +124,9 @@ impl Isolation {
             Isolation::Bubblewrap { version, .. } => {
                 format!("bubblewrap {version} (net/pid/ipc/uts namespaces), {who}, {common}")
             }
-            Isolation::Namespaces { .. } => format!(
-                "Linux namespaces (mount/pid/net/ipc/uts, chroot), {who}, {common}"
-            ),
+            Isolation::Namespaces { .. } => {
+                format!("Linux namespaces (mount/pid/net/ipc/uts, chroot), {who}, {common}")
+            }
         }
     }
 }
@@ -328,7 +330,9 @@ impl JailSpec {
         let mut cmd;
         let mut launch: Option<namespaces::Launch> = None;
         match isolation {
-            Isolation::Bubblewrap { bwrap, uid, gid, .. } => {
+            Isolation::Bubblewrap {
+                bwrap, uid, gid, ..
+            } => {
                 cmd = Command::new(bwrap);
                 if rootless {
                     cmd.args(["--unshare-user", "--uid"])

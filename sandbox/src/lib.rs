@@ -12,7 +12,7 @@
 //! candidates are dropped to an unprivileged uid; as any other user they are isolated in
 //! unprivileged user namespaces (see [`jail`]). A [`CancelToken`] stops whatever runs.
 
-mod agent_jail;
+pub mod agent_jail;
 mod cancel;
 mod candidate_pipeline;
 pub mod config;

@@ -4,7 +4,9 @@
 //! sweeps up stray processes and lists writes that landed outside the allowed folders.
 
 use crate::cancel::CancelToken;
-use crate::jail::{descendant_tasks, kill_all_of_uid, kill_group, sweep_uid, Isolation, JailSpec};
+use crate::jail::{
+    descendant_tasks, kill_all_of_uid, kill_group, kill_jail, sweep_uid, Isolation, JailSpec,
+};
 use crate::rejection::SandboxError;
 use std::io::Read;
 use std::process::{ExitStatus, Stdio};
@@ -150,9 +152,9 @@ pub fn run(
     let mut peak_tasks = 0;
     let mut next_sample = Instant::now();
     let kill_tree = || {
-        // The child leads its own process group (setsid); the pid namespace's init dies
-        // with it, and the kernel then kills everything left in the namespace.
-        kill_group(pgid);
+        // The child leads its own process group (setsid); when the pid namespace's init
+        // dies, the kernel kills everything left in the namespace.
+        kill_jail(pgid);
         if by_uid {
             kill_all_of_uid(uid);
         }
@@ -181,7 +183,10 @@ pub fn run(
     };
     let elapsed = start.elapsed();
     // Sweep up anything that outlived the main process (daemonised or re-parented).
-    kill_tree();
+    kill_group(pgid);
+    if by_uid {
+        kill_all_of_uid(uid);
+    }
     if by_uid {
         sweep_uid(uid, Duration::from_secs(5));
     }

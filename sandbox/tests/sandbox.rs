@@ -185,12 +185,16 @@ fn mode() -> IsolationChoice {
 
 /// Whether `isolation` is what [`mode`] asked for.
 fn is_requested_mode(isolation: &sandbox::Isolation) -> bool {
-    match (mode(), isolation) {
-        (IsolationChoice::Bubblewrap, sandbox::Isolation::Bubblewrap { .. }) => true,
-        (IsolationChoice::Namespaces, sandbox::Isolation::Namespaces { .. }) => true,
-        (IsolationChoice::Auto, _) => true,
-        _ => false,
-    }
+    matches!(
+        (mode(), isolation),
+        (
+            IsolationChoice::Bubblewrap,
+            sandbox::Isolation::Bubblewrap { .. }
+        ) | (
+            IsolationChoice::Namespaces,
+            sandbox::Isolation::Namespaces { .. }
+        ) | (IsolationChoice::Auto, _)
+    )
 }
 
 fn config(isolation: IsolationChoice) -> SandboxConfig {
@@ -379,19 +383,9 @@ fn good_diff_is_applied_built_tested_rolled_out_scored_and_accepted() {
 fn agent_edits_in_the_worktree_are_collected() {
     let mut fx = fixture();
     let lib = LIB_RS.replace("pub fn hook() {}", "pub fn hook() {\n    let _ = 2;\n}");
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        None,
-        &[("heuristics/src/lib.rs", &lib)],
-    );
+    let o = evaluate(&mut fx, mode(), None, &[("heuristics/src/lib.rs", &lib)]);
     assert!(o.report.outcome.is_ok(), "{:?}", o.report.outcome);
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        None,
-        &[("heuristics/tests/guard.rs", "")],
-    );
+    let o = evaluate(&mut fx, mode(), None, &[("heuristics/tests/guard.rs", "")]);
     assert!(
         matches!(rejection(&o), Rejection::OutsideScope { path, .. } if path == "heuristics/tests/guard.rs")
     );
@@ -485,12 +479,7 @@ fn failing_guard_test_is_rejected() {
 fn endless_loop_is_killed_at_the_wall_time() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    std::thread::spawn(|| loop { std::hint::spin_loop() });\n    loop { std::hint::spin_loop() }\n}";
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::Timeout {
@@ -505,12 +494,7 @@ fn unbounded_allocation_hits_the_memory_limit() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    let mut v: Vec<Vec<u8>> = Vec::new();\n    loop { v.push(vec![1u8; 1 << 24]); }\n}";
     let start = Instant::now();
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::MemoryLimit {
@@ -526,12 +510,7 @@ const FORK_BOMB: &str = "pub fn hook() {\n    loop {\n        if let Err(e) = st
 #[test]
 fn fork_bomb_hits_the_process_limit() {
     let mut fx = fixture();
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        Some(&hook_diff(FORK_BOMB)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(FORK_BOMB)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::ProcessLimit {
@@ -559,12 +538,7 @@ fn network_access_is_denied() {
     let mut fx = fixture();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        Some(&hook_diff(&network_body(port))),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(&network_body(port))), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::NetworkDenied {
@@ -604,12 +578,7 @@ fn writing_outside_the_worktree_is_caught_and_contained() {
 fn printing_gigabytes_hits_the_output_limit() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    let line = \"x\".repeat(1 << 20);\n    loop { println!(\"{line}\"); }\n}";
-    let o = evaluate(
-        &mut fx,
-        mode(),
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::OutputLimit {
@@ -727,5 +696,13 @@ fn incremental_caches_are_discarded_but_built_artifacts_kept() {
     assert_eq!(fs::read(&rlib).unwrap(), b"rlib");
 }
 
+#[path = "sandbox/agent_jail.rs"]
+mod agent_jail;
 #[path = "sandbox/hostile_diffs.rs"]
 mod hostile_diffs;
+#[path = "sandbox/jail_support.rs"]
+mod jail_support;
+#[path = "sandbox/process_trees.rs"]
+mod process_trees;
+#[path = "sandbox/rootless.rs"]
+mod rootless;

@@ -51,10 +51,7 @@ pub(super) fn probe(isolation: &Isolation) -> Result<(), String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let root = std::env::temp_dir().join(format!(
-        "mobevolve-probe-{}-{nanos}",
-        std::process::id()
-    ));
+    let root = std::env::temp_dir().join(format!("mobevolve-probe-{}-{nanos}", std::process::id()));
     let program = ["/usr/bin/true", "/bin/true"]
         .iter()
         .map(PathBuf::from)
@@ -103,7 +100,11 @@ pub(super) fn probe(isolation: &Isolation) -> Result<(), String> {
 
 /// Why unprivileged user namespaces are unavailable, when a known switch says so.
 fn user_namespace_switches() -> Vec<String> {
-    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
     let mut found = Vec::new();
     if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
         found.push("user.max_user_namespaces is 0".to_string());
@@ -152,8 +153,12 @@ pub fn choose(choice: IsolationChoice, uid: u32) -> Result<Isolation, SandboxErr
     }
     let mut message = match choice {
         IsolationChoice::Bubblewrap => "bubblewrap was requested but does not work".to_string(),
-        IsolationChoice::Namespaces => "the namespace sandbox was requested but does not work".to_string(),
-        IsolationChoice::Auto => "no isolation for candidate code works on this machine".to_string(),
+        IsolationChoice::Namespaces => {
+            "the namespace sandbox was requested but does not work".to_string()
+        }
+        IsolationChoice::Auto => {
+            "no isolation for candidate code works on this machine".to_string()
+        }
     };
     message.push_str(&format!(" ({})", failures.join("; ")));
     if rootless {

@@ -222,10 +222,8 @@ impl Launch {
             set_rlimit(libc::RLIMIT_AS, self.limits.memory_bytes)?;
             set_rlimit(libc::RLIMIT_FSIZE, self.limits.max_file_bytes)?;
             set_rlimit(libc::RLIMIT_CORE, 0)?;
-            let mut flags = libc::CLONE_NEWNS
-                | libc::CLONE_NEWPID
-                | libc::CLONE_NEWIPC
-                | libc::CLONE_NEWUTS;
+            let mut flags =
+                libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
             if !self.network {
                 flags |= libc::CLONE_NEWNET;
             }

@@ -15,6 +15,35 @@ pub fn kill_group(pgid: libc::pid_t) {
     }
 }
 
+/// Kills a jail whose keeper (or bubblewrap) is `leader`: its children first — the pid
+/// namespace's init, whose death kills everything in the namespace — so that the leader
+/// reaps them and exits by itself (killed at the same time, it would leave init's zombie to
+/// the system's init, still counted against the sandbox uid); the whole group when the
+/// leader has no child yet or is gone.
+pub fn kill_jail(leader: libc::pid_t) {
+    let children = children_of(leader);
+    for child in &children {
+        // SAFETY: plain system call.
+        unsafe {
+            libc::kill(*child, libc::SIGKILL);
+        }
+    }
+    if children.is_empty() {
+        kill_group(leader);
+    }
+}
+
+/// The children of `pid`, from /proc.
+pub fn children_of(pid: libc::pid_t) -> Vec<libc::pid_t> {
+    pids()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let (ppid, _) = stat_of(&name)?;
+            (ppid == pid).then(|| name.parse().ok()).flatten()
+        })
+        .collect()
+}
+
 /// Kills every process of `uid` (the sandbox uid): forks, drops to the uid, `kill(-1)`.
 /// Only meaningful as root (then `uid` is a uid of its own); never call it for the
 /// caller's own uid.
