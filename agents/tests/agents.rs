@@ -803,10 +803,13 @@ mod command {
     #[tokio::test]
     async fn a_command_edits_the_worktree_and_leaves_a_proposal() {
         let bench = GitBench::new("command");
+        // The orchestrator's own variables (here the benchmarks folder, which holds the
+        // test split) are not passed on; the proposal file's folder exists.
+        std::env::set_var("MOBEVOLVE_BENCH", "/somewhere/bench");
         let cmd = r#"sed -i 's/K: usize = 5/K: usize = 6/' heuristics/src/params.rs
-mkdir -p .mobevolve
 printf '{"target":"t1","hypothesis":"h1","rationale":"r1"}' > "$MOBEVOLVE_PROPOSAL_FILE"
 echo "run=$MOBEVOLVE_RUN round=$MOBEVOLVE_ROUND wt=$MOBEVOLVE_WORKTREE pwd=$(pwd)"
+echo "bench=${MOBEVOLVE_BENCH:-unset}"
 cat "$MOBEVOLVE_PROMPT_FILE" "$MOBEVOLVE_SYSTEM_FILE""#;
         let mut a = CommandAgent::new(CommandConfig::new(cmd));
         assert!(matches!(a.return_mode(), prompts::ReturnMode::Command));
@@ -829,6 +832,7 @@ cat "$MOBEVOLVE_PROMPT_FILE" "$MOBEVOLVE_SYSTEM_FILE""#;
             "{out}"
         );
         assert!(out.contains("ROUND PROMPTSYSTEM PROMPT"), "{out}");
+        assert!(out.contains("bench=unset"), "{out}");
 
         // Without a proposal file the fields are "unspecified"; output is capped.
         bench.reset();

@@ -18,6 +18,9 @@
 //! - Reads of the test split are logged with [`Memory::record_final_evaluation`] (no run
 //!   lock needed) and listed by [`Memory::final_evaluations`].
 //! - LLM calls are stored by [`request_hash`] so a resumed run replays instead of paying.
+//! - A resume that changes a run's settings records each change
+//!   ([`Memory::change_settings`], [`Memory::settings_changes`]); [`Memory::delete_run`]
+//!   removes a run's whole record.
 //!
 //! Only this crate touches SQLite; no sqlx type appears in its API except as an error source.
 
@@ -32,8 +35,9 @@ mod phase;
 mod phase_log;
 mod records;
 mod runs;
+mod settings_changes;
 
-pub use clock::format_utc;
+pub use clock::{format_utc, now_ms};
 pub use database::Memory;
 pub use error::MemoryError;
 pub use evolution_context::{
@@ -49,3 +53,4 @@ pub use records::{
     RunConfig, RunStatus, StepOutcome, Trial, ValidityCheck, VerificationRecord,
 };
 pub use runs::{RunLock, RunSummary};
+pub use settings_changes::{RecordedChange, SettingChange};
