@@ -270,7 +270,10 @@ impl Agent for CommandAgent {
             ("MOBEVOLVE_WORKTREE", req.worktree.display().to_string()),
             ("MOBEVOLVE_ROUND", req.round.to_string()),
             ("MOBEVOLVE_RUN", req.run_id.to_string()),
-            ("MOBEVOLVE_PROPOSAL_FILE", proposal_file.display().to_string()),
+            (
+                "MOBEVOLVE_PROPOSAL_FILE",
+                proposal_file.display().to_string(),
+            ),
         ] {
             env.push((k.to_string(), v));
         }

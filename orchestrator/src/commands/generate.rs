@@ -17,7 +17,11 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(run) = args.run {
         return generate_with_run(run, &args);
     }
-    let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, &args.benchmark)?)?;
+    let name = args
+        .benchmark
+        .as_deref()
+        .context("--benchmark is required (or --run RUN)")?;
+    let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, name)?)?;
     let started = Instant::now();
     let train = bench.read_split(Split::Train)?;
     let state = heuristics::GeneratorState::build(&bench, &train);
@@ -132,6 +136,12 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let runs_root = std::path::absolute(&args.runs.dir)?;
     crate::commands::run::runtime()?.block_on(async move {
         let best = BestGenerator::open(id, &runs_root, &bench_root).await?;
+        if let Some(name) = args.benchmark.as_deref().filter(|n| *n != best.config.benchmark) {
+            anyhow::bail!(
+                "run {id} evolved a generator for {}, not {name} (leave out --benchmark to use the run's)",
+                best.config.benchmark
+            );
+        }
         let commit = best.summary.current_commit.clone();
         let started = Instant::now();
         let (view, persons) = match (&args.persons, args.split) {
@@ -139,11 +149,16 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
                 // Check the file before handing it to the sandbox: errors name the line.
                 PersonTable::read(path, best.bench.zones_for_io())?;
                 let view = best.persons_view(Split::Val)?;
-                (view, sandbox::RolloutPersons::PersonsFile(std::path::absolute(path)?))
+                // A copy in the view, readable by the candidate's uid whatever the
+                // original's permissions and folder.
+                let copy = view.join("persons-input.csv");
+                std::fs::copy(path, &copy)
+                    .with_context(|| format!("cannot copy {}", path.display()))?;
+                (view, sandbox::RolloutPersons::PersonsFile(copy))
             }
             (None, Some(split)) => {
                 if split.split() == Split::Test {
-                    scoring::log_test_read(&best.bench, &format!("generate --run {id} --split test (persons only)"))?;
+                    scoring::log_test_read(&best.bench, &format!("generate --run {id} --split test (persons only; run {id} of {})", runs_root.display()))?;
                 }
                 let view = best.persons_view(split.split())?;
                 (view, sandbox::RolloutPersons::Split(split.split().name().to_string()))

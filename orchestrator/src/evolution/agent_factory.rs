@@ -4,8 +4,8 @@ use crate::evolution::llm_store::MemoryLlmStore;
 use crate::evolution::run::shared_budget;
 use crate::evolution::settings::AgentSettings;
 use agents::{
-    Agent, BudgetLimits, BuiltinAgent, CommandAgent, CommandConfig, InboxAgent, InboxConfig,
-    OpenAiAgent, OpenAiConfig, OpenAiMode, SharedBudget,
+    Agent, BudgetLimits, BuiltinAgent, CommandAgent, CommandConfig, CommandJail, InboxAgent,
+    InboxConfig, OpenAiAgent, OpenAiConfig, OpenAiMode, SharedBudget,
 };
 use memory::{Memory, RunLock};
 use std::sync::Arc;
@@ -17,6 +17,7 @@ pub fn make_agent(
     lock: Arc<RunLock>,
     spent: (f64, u64),
     templates: prompts::Templates,
+    jail: Arc<dyn CommandJail>,
 ) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
     Ok(match settings {
         AgentSettings::Builtin => (Box::new(BuiltinAgent), None),
@@ -62,6 +63,7 @@ pub fn make_agent(
         } => {
             let mut config = CommandConfig::new(command);
             config.timeout = Duration::from_secs(*timeout_secs);
+            config.jail = Some(jail);
             (Box::new(CommandAgent::new(config)), None)
         }
         AgentSettings::Inbox { dir, timeout_secs } => {
