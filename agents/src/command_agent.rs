@@ -28,7 +28,10 @@
 //! With a [`CommandJail`] (the orchestrator always gives one) the command runs isolated:
 //! its own unprivileged user, the worktree writable, the network, and nothing of the run's
 //! records; the jail's pid namespace takes every process the command started — in any
-//! session — down with it at the timeout, on cancellation and with the orchestrator.
+//! session — down with it at the timeout, on cancellation and with the orchestrator. The
+//! jail shows the system folders and those of `PATH`; the files and folders named by
+//! absolute paths in the command line (a script, a configuration file) are shown read-only
+//! too.
 //!
 //! Example: `claude -p "$(cat "$MOBEVOLVE_SYSTEM_FILE" "$MOBEVOLVE_PROMPT_FILE")"`.
 
@@ -210,6 +213,20 @@ fn temp_prompt_dir(req: &ProposalRequest) -> PathBuf {
     ))
 }
 
+/// The existing files and folders a command line names by absolute path
+/// (`/opt/agent/run.sh`, `--config=/home/me/agent.toml`).
+pub fn paths_named(command: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = command
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ':' | ';' | '(' | ')'))
+        .filter(|t| t.starts_with('/') && t.len() > 1)
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir() || p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
 /// Removes the prompt folder on every exit path.
 struct RemoveDir(PathBuf);
 
@@ -286,7 +303,9 @@ impl Agent for CommandAgent {
                         args: vec!["-c".into(), self.config.command.clone()],
                         env,
                         worktree: req.worktree.clone(),
-                        readable: vec![dir.clone()],
+                        readable: std::iter::once(dir.clone())
+                            .chain(paths_named(&self.config.command))
+                            .collect(),
                     })
                     .map_err(AgentError::Setup)?;
                 // The jail makes the process lead its own session and process group.

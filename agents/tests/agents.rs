@@ -1042,3 +1042,19 @@ mod inbox {
 
 #[path = "agents/hostile_replies.rs"]
 mod hostile_replies;
+
+mod command_paths {
+    #[test]
+    fn the_files_and_folders_a_command_names_are_found() {
+        let dir = std::env::temp_dir().join(format!("agents-paths-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("conf")).unwrap();
+        std::fs::write(dir.join("run.sh"), "#!/bin/sh\n").unwrap();
+        let command = format!(
+            "{0}/run.sh --config={0}/conf 'x' \"{0}/missing.toml\" relative/path /",
+            dir.display()
+        );
+        let found = agents::command_agent::paths_named(&command);
+        assert_eq!(found, vec![dir.join("conf"), dir.join("run.sh")]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

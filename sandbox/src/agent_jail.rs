@@ -25,7 +25,8 @@ pub struct AgentCommand {
     pub env: Vec<(String, String)>,
     /// The candidate worktree: the current folder, writable.
     pub worktree: PathBuf,
-    /// Extra folders or files the agent may read.
+    /// Extra folders or files the agent may read (a file brings its folder when that
+    /// folder hides nothing of the run's records).
     pub readable: Vec<PathBuf>,
 }
 
@@ -117,7 +118,19 @@ impl AgentJail {
                 read_only.push(dir);
             }
         }
-        read_only.extend(agent.readable.iter().cloned());
+        // A readable file brings its folder (a script's siblings), unless that folder holds
+        // something hidden or is a top-level one (`/tmp`): then the file alone.
+        for path in &agent.readable {
+            let folder = path
+                .parent()
+                .filter(|_| path.is_file())
+                .filter(|f| f.components().count() > 2 && !self.is_hidden(f));
+            read_only.push(
+                folder
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| path.clone()),
+            );
+        }
         read_only.retain(|p| !self.is_hidden(p) && p != Path::new("/"));
         read_only.sort();
         read_only.dedup();

@@ -33,6 +33,11 @@ fn run() -> Run {
     let prompts = scratch.0.join("prompt");
     std::fs::create_dir_all(&prompts).unwrap();
     std::fs::write(prompts.join("prompt.md"), "# Round 1\n").unwrap();
+    // An agent script beside its data, and one beside the runs folder.
+    std::fs::create_dir_all(scratch.0.join("tools")).unwrap();
+    std::fs::write(scratch.0.join("tools/agent.sh"), "echo tool\n").unwrap();
+    std::fs::write(scratch.0.join("tools/data.txt"), "tool data\n").unwrap();
+    std::fs::write(scratch.0.join("top.sh"), "echo top\n").unwrap();
     let config = SandboxConfig {
         isolation: crate::jail_support::mode(),
         ..SandboxConfig::default()
@@ -45,6 +50,12 @@ fn run() -> Run {
         bench_root,
         worktree,
         prompts,
+    }
+}
+
+impl Run {
+    fn root(&self) -> PathBuf {
+        self._scratch.0.clone()
     }
 }
 
@@ -74,9 +85,14 @@ fn agent(r: &Run, script: &str) -> std::process::Command {
                     "PROMPT".into(),
                     r.prompts.join("prompt.md").display().to_string(),
                 ),
+                ("SCRATCH".into(), r.root().display().to_string()),
             ],
             worktree: r.worktree.clone(),
-            readable: vec![r.prompts.clone()],
+            readable: vec![
+                r.prompts.clone(),
+                r.root().join("tools/agent.sh"),
+                r.root().join("top.sh"),
+            ],
         })
         .unwrap();
     cmd.stdin(std::process::Stdio::null())
@@ -97,6 +113,8 @@ fn an_agent_has_the_network_and_its_worktree_but_not_the_runs_records() {
          test -e \"$TEST_SPLIT\" && echo test-split:visible || echo test-split:hidden\n\
          ls \"$(dirname \"$RUNS\")\" 2>/dev/null | grep -c sqlite\n\
          cat \"$PROMPT\"\n\
+         cat \"$SCRATCH/tools/data.txt\"\n\
+         sh \"$SCRATCH/top.sh\"\n\
          echo '// edited' >> heuristics/src/lib.rs && echo worktree:writable\n\
          touch \"$HOME/.note\" && echo home:writable\n\
          touch /etc/agent 2>/dev/null && echo etc:writable || echo etc:read-only\n\
@@ -122,6 +140,8 @@ fn an_agent_has_the_network_and_its_worktree_but_not_the_runs_records() {
             "test-split:hidden",
             "0",
             "# Round 1",
+            "tool data",
+            "top",
             "worktree:writable",
             "home:writable",
             "etc:read-only",
