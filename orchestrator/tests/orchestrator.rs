@@ -34,5 +34,7 @@ mod diff_mode;
 mod faults;
 #[path = "orchestrator/random_kills.rs"]
 mod random_kills;
+#[path = "orchestrator/shared_machines.rs"]
+mod shared_machines;
 #[path = "orchestrator/tool_mode.rs"]
 mod tool_mode;
