@@ -324,3 +324,26 @@ async fn corrupt_files_are_refused_untouched() {
     assert!(matches!(err, MemoryError::Corrupt { .. }), "{err:?}");
     assert_eq!(bytes(&truncated), data[..1000].to_vec());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_opening_a_new_database_at_once_all_succeed() {
+    // A `status` while a `run` creates the database: the migrations must not race.
+    for attempt in 0..5 {
+        let dir = TempDir::new(&format!("race-{attempt}"));
+        let db = dir.db();
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { Memory::open(&db).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            open.await.unwrap().unwrap();
+        }
+        let memory = Memory::open(&db).await.unwrap();
+        assert_eq!(
+            memory.applied_migrations().await.unwrap(),
+            all_migrations().await
+        );
+    }
+}
