@@ -269,12 +269,11 @@ fn ctrl_c_in_every_phase_stops_within_seconds_and_resume_redoes_the_phase() {
             // `run` without --new would continue this run: a flag that differs is refused.
             let mut again = first.clone();
             again.retain(|a| a != "--new");
-            let at = again.iter().position(|a| a == "--eval-seeds").unwrap();
-            again[at + 1] = "3".into();
+            again.extend(strings(&["--seed", "9"]));
             let out = harness::orchestrator(&again, &[], LIMIT, &root.join("logs/conflict"));
             assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
             assert!(
-                out.stderr.contains("`run` would continue interrupted run 1, but this flag differs from its settings: --eval-seeds 3 (the run has 1)"),
+                out.stderr.contains("`run` would continue interrupted run 1, but this flag differs from its settings: --seed 9 (the run has 7)"),
                 "{}",
                 out.stderr
             );

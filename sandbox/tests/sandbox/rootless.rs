@@ -159,3 +159,33 @@ fn the_helper_really_drops_root() {
         PLAIN_UID.to_string()
     );
 }
+
+#[test]
+fn a_run_repository_ignores_git_configuration_it_cannot_read() {
+    if role().as_deref() == Some("home-root") {
+        // As `sudo -u user` leaves it: HOME is root's, whose files this user cannot read.
+        assert_eq!(std::env::var("HOME").as_deref(), Ok("/root"));
+        let scratch = Scratch::new("gitconfig");
+        let ws = scratch.0.join("ws");
+        std::fs::create_dir_all(ws.join("heuristics/src")).unwrap();
+        std::fs::write(ws.join("heuristics/src/lib.rs"), "pub fn f() {}\n").unwrap();
+        let run = sandbox::RunRepo::init(&scratch.0.join("run"), &ws).unwrap();
+        let head = run.main_head().unwrap();
+        sandbox::RunRepo::open(&scratch.0.join("run")).unwrap();
+        assert_eq!(head.len(), 40);
+        return;
+    }
+    let mut cmd = helper(
+        "rootless::a_run_repository_ignores_git_configuration_it_cannot_read",
+        "home-root",
+    );
+    as_plain_user(&mut cmd, false);
+    cmd.env("HOME", "/root");
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+}
