@@ -66,6 +66,10 @@ pub trait CommandJail: Send + Sync {
     /// A command running `request` as the agent's unprivileged user. Its pid must lead a
     /// process group whose death takes every process it started down with it.
     fn command(&self, request: &JailRequest) -> Result<std::process::Command, String>;
+
+    /// Called once the command's group was killed (at its end, timeout or cancellation):
+    /// kills whatever could have escaped it (a jail killed while it was starting).
+    fn sweep(&self) {}
 }
 
 /// Settings of the `command` agent.
@@ -150,9 +154,10 @@ pub(crate) fn read_proposal_fields(text: &str) -> (String, String, String, Optio
     }
 }
 
-/// Kills the process group on drop (timeout or cancellation), unless disarmed.
+/// Kills the process group on drop (timeout or cancellation), then lets the jail sweep.
 struct GroupKiller {
     pgid: Option<u32>,
+    jail: Option<Arc<dyn CommandJail>>,
 }
 
 impl GroupKiller {
@@ -163,6 +168,9 @@ impl GroupKiller {
                 unsafe {
                     libc::killpg(pgid, libc::SIGKILL);
                 }
+            }
+            if let Some(jail) = &self.jail {
+                jail.sweep();
             }
         }
     }
@@ -331,7 +339,10 @@ impl Agent for CommandAgent {
             .map_err(|e| {
                 AgentError::Command(format!("cannot start `sh -c {}`: {e}", self.config.command))
             })?;
-        let mut killer = GroupKiller { pgid: child.id() };
+        let mut killer = GroupKiller {
+            pgid: child.id(),
+            jail: self.config.jail.clone(),
+        };
         let cap = self.config.output_cap;
         let stdout = tokio::spawn(read_capped(child.stdout.take().expect("piped"), cap));
         let stderr = tokio::spawn(read_capped(child.stderr.take().expect("piped"), cap));

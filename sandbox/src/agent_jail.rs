@@ -76,6 +76,14 @@ impl AgentJail {
         self.isolation.uid()
     }
 
+    /// Kills every process of the agent's own uid (as root; rootless there is no uid of
+    /// the agent's own, and its pid namespace alone holds its processes).
+    pub fn sweep(&self) {
+        if let Some(uid) = self.isolation.owner() {
+            crate::jail::kill_all_of_uid(uid);
+        }
+    }
+
     /// The agent's home folder (persistent across rounds).
     pub fn home(&self) -> &Path {
         &self.home

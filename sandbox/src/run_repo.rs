@@ -65,7 +65,8 @@ fn set_protected_mtime(path: &Path) -> std::io::Result<()> {
 
 /// Keeps libgit2 away from the user's and the system's git configuration: a run's
 /// repository needs none (commits carry a fixed signature), and a `$HOME/.gitconfig` the
-/// user cannot read (`HOME=/root` under `sudo -u`) must not stop a run.
+/// user cannot read (`HOME=/root` under `sudo -u`) must not stop a run. Also lets a
+/// workspace owned by another user be read.
 fn without_user_config() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -79,6 +80,10 @@ fn without_user_config() {
             // repository through `RunRepo` (the only user of git2 in mobevolve).
             let _ = unsafe { git2::opts::set_search_path(level, "") };
         }
+        // The workspace a run starts from may belong to another user (a shared checkout):
+        // it is only read, for its .gitignore, so git's owner check must not hide it.
+        // SAFETY: as above.
+        let _ = unsafe { git2::opts::set_verify_owner_validation(false) };
     });
 }
 
@@ -171,6 +176,10 @@ fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
                 .map_err(SandboxError::io(format!("stat {}", rel_path.display())))?;
             if kind.is_dir() && (SKIPPED_DIRS.contains(&name.as_str()) || name.starts_with(".tmp"))
             {
+                continue;
+            }
+            // A linked worktree's `.git` is a file pointing to the main repository.
+            if name == ".git" {
                 continue;
             }
             if let Some(repo) = &ignore {

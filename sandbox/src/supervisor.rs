@@ -151,10 +151,14 @@ pub fn run(
     let mut cancelled = false;
     let mut peak_tasks = 0;
     let mut next_sample = Instant::now();
-    let kill_tree = || {
+    // When the kill was first asked for: the jail's leader is killed outright only after
+    // a grace period (it may be creating its namespace; see `kill_jail`).
+    let mut kill_asked: Option<Instant> = None;
+    let mut kill_tree = || {
         // The child leads its own process group (setsid); when the pid namespace's init
         // dies, the kernel kills everything left in the namespace.
-        kill_jail(pgid);
+        let asked = *kill_asked.get_or_insert_with(Instant::now);
+        kill_jail(pgid, asked.elapsed() > Duration::from_secs(2));
         if by_uid {
             kill_all_of_uid(uid);
         }

@@ -18,4 +18,8 @@ impl CommandJail for JailedAgents {
             })
             .map_err(|e| format!("cannot isolate the agent command: {e}"))
     }
+
+    fn sweep(&self) {
+        self.0.sweep();
+    }
 }

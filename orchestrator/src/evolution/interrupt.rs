@@ -17,16 +17,20 @@ pub struct Interrupt {
     requested: Arc<AtomicBool>,
     changed: Arc<watch::Sender<bool>>,
     sandbox: CancelToken,
+    /// The run's own sandbox uids (as root): swept on the way out after a second signal.
+    uids: Vec<u32>,
 }
 
 impl Interrupt {
     /// `requested` is the flag the round loop checks between phases; `sandbox` cancels the
-    /// candidate processes.
-    pub fn new(requested: Arc<AtomicBool>, sandbox: CancelToken) -> Interrupt {
+    /// candidate processes; `uids` are the uids only this run's candidates and agent use
+    /// (none rootless).
+    pub fn new(requested: Arc<AtomicBool>, sandbox: CancelToken, uids: Vec<u32>) -> Interrupt {
         Interrupt {
             requested,
             changed: Arc::new(watch::channel(false).0),
             sandbox,
+            uids,
         }
     }
 
@@ -79,6 +83,11 @@ impl Interrupt {
                     eprintln!(
                         "second interrupt: exiting now; `orchestrator resume {run}` continues the run"
                     );
+                    // Jails die with this process (their parent-death signal); a jail caught
+                    // while it was starting is swept by its uid.
+                    for uid in &interrupt.uids {
+                        sandbox::jail::kill_all_of_uid(*uid);
+                    }
                     std::process::exit(130);
                 }
             }

@@ -294,7 +294,11 @@ impl Run {
         )?;
         let view_root = dir.join("bench-view");
         let interrupted = Arc::new(AtomicBool::new(false));
-        let interrupt = Interrupt::new(interrupted.clone(), sandbox.cancel_token());
+        let uids = match sandbox.isolation().owner() {
+            Some(uid) => vec![uid, sandbox::agent_jail::agent_uid(uid)],
+            None => Vec::new(),
+        };
+        let interrupt = Interrupt::new(interrupted.clone(), sandbox.cancel_token(), uids);
         Ok(Run {
             id: lock.run(),
             view: view_root.join(&settings.benchmark),

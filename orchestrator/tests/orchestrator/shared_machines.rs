@@ -490,13 +490,27 @@ fn a_finished_run_serves_generate_and_export_then_gc_and_rm_clean_up() {
             .arg(&target)
             .args(["--runs", &runs_s, "--bench", &bench_s])
             .env("MOBEVOLVE_ISOLATION", mode)
+            .env("RUST_LOG", "info")
             .output()
             .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "generate in {mode}: {stderr}");
+        // Logs on a file: no colour codes, RFC 3339 UTC times; the mode asked for is used.
+        assert!(!stderr.contains('\u{1b}'), "{stderr}");
+        let ready = stderr
+            .lines()
+            .find(|l| l.contains("sandbox ready"))
+            .unwrap_or_else(|| panic!("no isolation logged: {stderr}"));
         assert!(
-            out.status.success(),
-            "generate in {mode}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            ready
+                .split_whitespace()
+                .next()
+                .is_some_and(|t| t.ends_with('Z') && t.contains('T')),
+            "{ready}"
         );
+        if mode == "namespaces" {
+            assert!(ready.contains("isolation=Linux namespaces"), "{ready}");
+        }
         let diaries = std::fs::read_to_string(&target).unwrap();
         assert_eq!(diaries.lines().count(), 41, "{mode}");
         outputs.push(diaries);

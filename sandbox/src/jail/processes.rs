@@ -15,12 +15,14 @@ pub fn kill_group(pgid: libc::pid_t) {
     }
 }
 
-/// Kills a jail whose keeper (or bubblewrap) is `leader`: its children first — the pid
+/// Kills a jail whose keeper (or bubblewrap) is `leader`: its children — the pid
 /// namespace's init, whose death kills everything in the namespace — so that the leader
 /// reaps them and exits by itself (killed at the same time, it would leave init's zombie to
-/// the system's init, still counted against the sandbox uid); the whole group when the
-/// leader has no child yet or is gone.
-pub fn kill_jail(leader: libc::pid_t) {
+/// the system's init, still counted against the sandbox uid). A leader without a child yet
+/// may be about to create its namespace: killed then, bubblewrap's init could start after
+/// its parent died and never learn of it. So the whole group is killed only with `force`
+/// (call again until the leader is gone; force after a grace period).
+pub fn kill_jail(leader: libc::pid_t, force: bool) {
     let children = children_of(leader);
     for child in &children {
         // SAFETY: plain system call.
@@ -28,7 +30,7 @@ pub fn kill_jail(leader: libc::pid_t) {
             libc::kill(*child, libc::SIGKILL);
         }
     }
-    if children.is_empty() {
+    if force {
         kill_group(leader);
     }
 }
