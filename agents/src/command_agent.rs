@@ -13,8 +13,10 @@
 //! | `MOBEVOLVE_WORKTREE` | the absolute path of the worktree (also the current directory) |
 //! | `MOBEVOLVE_ROUND` | the round number |
 //! | `MOBEVOLVE_RUN` | the run id |
-//! | `MOBEVOLVE_PROPOSAL_FILE` | where to write the proposal: `<worktree>/.mobevolve/proposal.json` |
+//! | `MOBEVOLVE_PROPOSAL_FILE` | where to write the proposal: `<worktree>/.mobevolve/proposal.json` (the folder exists) |
 //!
+//! The rest of the environment is the orchestrator's, without its own `MOBEVOLVE_*`
+//! variables (the benchmark, runs and data folders are none of the agent's business).
 //! The prompt files live in a temporary folder outside the worktree, removed afterwards. The
 //! change is whatever the command leaves edited in the worktree (it must not commit). If
 //! `.mobevolve/proposal.json` exists it is read for `{"target", "hypothesis", "rationale"}`
@@ -23,10 +25,19 @@
 //! running at the timeout is killed with its whole process group; so is one whose round is
 //! cancelled (its future dropped). Standard output and error are captured, capped.
 //!
+//! With a [`CommandJail`] (the orchestrator always gives one) the command runs isolated:
+//! its own unprivileged user, the worktree writable, the network, and nothing of the run's
+//! records; the jail's pid namespace takes every process the command started — in any
+//! session — down with it at the timeout, on cancellation and with the orchestrator. The
+//! jail shows the system folders and those of `PATH`; the files and folders named by
+//! absolute paths in the command line (a script, a configuration file) are shown read-only
+//! too.
+//!
 //! Example: `claude -p "$(cat "$MOBEVOLVE_SYSTEM_FILE" "$MOBEVOLVE_PROMPT_FILE")"`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -36,26 +47,70 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use crate::contract::{Agent, AgentError, Change, Proposal, ProposalRequest, Workbench};
 use crate::diff_reply::UNSPECIFIED;
 
-/// Settings of the `command` agent.
+/// A process to start in the agent's jail.
 #[derive(Debug, Clone)]
+pub struct JailRequest {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// The whole environment of the process.
+    pub env: Vec<(String, String)>,
+    /// The candidate worktree: the current folder, writable.
+    pub worktree: PathBuf,
+    /// Folders the process may read besides its view (the prompt files).
+    pub readable: Vec<PathBuf>,
+}
+
+/// Starts the command isolated from the run's records; implemented by the orchestrator over
+/// the sandbox's agent jail.
+pub trait CommandJail: Send + Sync {
+    /// A command running `request` as the agent's unprivileged user. Its pid must lead a
+    /// process group whose death takes every process it started down with it.
+    fn command(&self, request: &JailRequest) -> Result<std::process::Command, String>;
+
+    /// Called once the command's group was killed (at its end, timeout or cancellation):
+    /// kills whatever could have escaped it (a jail killed while it was starting).
+    fn sweep(&self) {}
+}
+
+/// Settings of the `command` agent.
+#[derive(Clone)]
 pub struct CommandConfig {
     /// The command line, run with `sh -c`.
     pub command: String,
     pub timeout: Duration,
     /// Bytes kept of standard output and of standard error each.
     pub output_cap: usize,
+    /// Where the command runs; `None` runs it directly as this process's user, in a process
+    /// group of its own (workers that start their own session then escape the timeout).
+    pub jail: Option<Arc<dyn CommandJail>>,
+}
+
+impl std::fmt::Debug for CommandConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandConfig")
+            .field("command", &self.command)
+            .field("timeout", &self.timeout)
+            .field("output_cap", &self.output_cap)
+            .field("jailed", &self.jail.is_some())
+            .finish()
+    }
 }
 
 impl CommandConfig {
-    /// 30-minute timeout, 64 KiB of output kept.
+    /// 30-minute timeout, 64 KiB of output kept, not jailed.
     pub fn new(command: &str) -> CommandConfig {
         CommandConfig {
             command: command.to_string(),
             timeout: Duration::from_secs(30 * 60),
             output_cap: 64 << 10,
+            jail: None,
         }
     }
 }
+
+/// The orchestrator's variables that an agent must not see (they name the benchmarks —
+/// with the test split —, the runs database and the raw data).
+const PRIVATE_PREFIX: &str = "MOBEVOLVE_";
 
 /// The `command` agent.
 pub struct CommandAgent {
@@ -99,19 +154,24 @@ pub(crate) fn read_proposal_fields(text: &str) -> (String, String, String, Optio
     }
 }
 
-/// Kills the process group on drop (timeout or cancellation), unless disarmed.
+/// Kills the process group on drop (timeout or cancellation), then lets the jail sweep.
 struct GroupKiller {
     pgid: Option<u32>,
+    jail: Option<Arc<dyn CommandJail>>,
 }
 
 impl GroupKiller {
     fn kill(&mut self) {
-        if let Some(pgid) = self.pgid.take() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pgid}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+        if let Some(pgid) = self.pgid.take().and_then(|p| libc::pid_t::try_from(p).ok()) {
+            if pgid > 1 {
+                // SAFETY: a plain system call.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+            if let Some(jail) = &self.jail {
+                jail.sweep();
+            }
         }
     }
 }
@@ -159,6 +219,20 @@ fn temp_prompt_dir(req: &ProposalRequest) -> PathBuf {
         req.round,
         std::process::id()
     ))
+}
+
+/// The existing files and folders a command line names by absolute path
+/// (`/opt/agent/run.sh`, `--config=/home/me/agent.toml`).
+pub fn paths_named(command: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = command
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ':' | ';' | '(' | ')'))
+        .filter(|t| t.starts_with('/') && t.len() > 1)
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir() || p.is_file())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// Removes the prompt folder on every exit path.
@@ -240,13 +314,14 @@ impl Agent for CommandAgent {
             .map_err(|e| setup("cannot write the system file", e))?;
         // A stale proposal from an earlier attempt must not be taken for this one.
         let _ = take_proposal_file(&req.worktree);
-        let proposal_file = req.worktree.join(".mobevolve").join("proposal.json");
-        // The documented place for the proposal must exist.
-        std::fs::create_dir_all(req.worktree.join(".mobevolve"))
-            .map_err(|e| setup("cannot create the worktree's .mobevolve folder", e))?;
-        // Previews: the command creates the request file; the result replaces it.
-        let preview_request = dir.join("preview-request");
-        let preview_result = dir.join("preview-result.md");
+        let proposal_dir = req.worktree.join(".mobevolve");
+        std::fs::create_dir_all(&proposal_dir)
+            .map_err(|e| setup(&format!("cannot create {}", proposal_dir.display()), e))?;
+        let proposal_file = proposal_dir.join("proposal.json");
+        // Previews: the script (readable in the jail) creates the request file in the
+        // worktree's `.mobevolve` folder (writable there); the result appears beside it.
+        let preview_request = proposal_dir.join("preview-request");
+        let preview_result = proposal_dir.join("preview-result.md");
         let preview_script = dir.join("preview.sh");
         std::fs::write(
             &preview_script,
@@ -263,22 +338,55 @@ impl Agent for CommandAgent {
                 .map_err(|e| setup("cannot make the preview script executable", e))?;
         }
 
+        let mut env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| !k.starts_with(PRIVATE_PREFIX))
+            .collect();
+        for (k, v) in [
+            ("MOBEVOLVE_PROMPT_FILE", prompt_file.display().to_string()),
+            ("MOBEVOLVE_SYSTEM_FILE", system_file.display().to_string()),
+            ("MOBEVOLVE_WORKTREE", req.worktree.display().to_string()),
+            ("MOBEVOLVE_ROUND", req.round.to_string()),
+            ("MOBEVOLVE_RUN", req.run_id.to_string()),
+            (
+                "MOBEVOLVE_PROPOSAL_FILE",
+                proposal_file.display().to_string(),
+            ),
+            ("MOBEVOLVE_PREVIEW", preview_script.display().to_string()),
+        ] {
+            env.push((k.to_string(), v));
+        }
         let started = Instant::now();
-        let mut child = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(&self.config.command)
-            .current_dir(&req.worktree)
-            .env("MOBEVOLVE_PROMPT_FILE", &prompt_file)
-            .env("MOBEVOLVE_SYSTEM_FILE", &system_file)
-            .env("MOBEVOLVE_WORKTREE", &req.worktree)
-            .env("MOBEVOLVE_ROUND", req.round.to_string())
-            .env("MOBEVOLVE_RUN", req.run_id.to_string())
-            .env("MOBEVOLVE_PROPOSAL_FILE", &proposal_file)
-            .env("MOBEVOLVE_PREVIEW", &preview_script)
+        let mut command = match &self.config.jail {
+            Some(jail) => {
+                let std_command = jail
+                    .command(&JailRequest {
+                        program: PathBuf::from("/bin/sh"),
+                        args: vec!["-c".into(), self.config.command.clone()],
+                        env,
+                        worktree: req.worktree.clone(),
+                        readable: std::iter::once(dir.clone())
+                            .chain(paths_named(&self.config.command))
+                            .collect(),
+                    })
+                    .map_err(AgentError::Setup)?;
+                // The jail makes the process lead its own session and process group.
+                tokio::process::Command::from(std_command)
+            }
+            None => {
+                let mut c = tokio::process::Command::new("sh");
+                c.arg("-c")
+                    .arg(&self.config.command)
+                    .current_dir(&req.worktree)
+                    .env_clear()
+                    .envs(env)
+                    .process_group(0);
+                c
+            }
+        };
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
@@ -287,7 +395,10 @@ impl Agent for CommandAgent {
                     self.config.command
                 ))
             })?;
-        let mut killer = GroupKiller { pgid: child.id() };
+        let mut killer = GroupKiller {
+            pgid: child.id(),
+            jail: self.config.jail.clone(),
+        };
         let cap = self.config.output_cap;
         let stdout = tokio::spawn(read_capped(child.stdout.take().expect("piped"), cap));
         let stderr = tokio::spawn(read_capped(child.stderr.take().expect("piped"), cap));
@@ -308,7 +419,7 @@ impl Agent for CommandAgent {
                 _ = tokio::time::sleep(PREVIEW_POLL) => {
                     if preview_request.exists() {
                         let text = bench.preview().await.text;
-                        let partial = dir.join(".preview-result.partial");
+                        let partial = proposal_dir.join(".preview-result.partial");
                         if std::fs::write(&partial, text).is_ok() {
                             let _ = std::fs::rename(&partial, &preview_result);
                         }

@@ -35,6 +35,6 @@ pub use contract::{
     Workbench,
 };
 
-pub use command_agent::{CommandAgent, CommandConfig};
+pub use command_agent::{CommandAgent, CommandConfig, CommandJail, JailRequest};
 pub use inbox_agent::{InboxAgent, InboxConfig};
 pub use openai_agent::{CallStats, OpenAiAgent, OpenAiConfig, OpenAiMode};

@@ -838,10 +838,13 @@ grep -q 'PREVIEW of a change of 1 lines' preview.txt"#;
     #[tokio::test]
     async fn a_command_edits_the_worktree_and_leaves_a_proposal() {
         let bench = GitBench::new("command");
+        // The orchestrator's own variables (here the benchmarks folder, which holds the
+        // test split) are not passed on; the proposal file's folder exists.
+        std::env::set_var("MOBEVOLVE_BENCH", "/somewhere/bench");
         let cmd = r#"sed -i 's/K: usize = 5/K: usize = 6/' heuristics/src/params.rs
-mkdir -p .mobevolve
 printf '{"target":"t1","hypothesis":"h1","rationale":"r1"}' > "$MOBEVOLVE_PROPOSAL_FILE"
 echo "run=$MOBEVOLVE_RUN round=$MOBEVOLVE_ROUND wt=$MOBEVOLVE_WORKTREE pwd=$(pwd)"
+echo "bench=${MOBEVOLVE_BENCH:-unset}"
 cat "$MOBEVOLVE_PROMPT_FILE" "$MOBEVOLVE_SYSTEM_FILE""#;
         let mut a = CommandAgent::new(CommandConfig::new(cmd));
         assert!(matches!(a.return_mode(), prompts::ReturnMode::Command));
@@ -864,6 +867,7 @@ cat "$MOBEVOLVE_PROMPT_FILE" "$MOBEVOLVE_SYSTEM_FILE""#;
             "{out}"
         );
         assert!(out.contains("ROUND PROMPTSYSTEM PROMPT"), "{out}");
+        assert!(out.contains("bench=unset"), "{out}");
 
         // Without a proposal file the fields are "unspecified"; output is capped.
         bench.reset();
@@ -1093,3 +1097,19 @@ mod inbox {
 
 #[path = "agents/hostile_replies.rs"]
 mod hostile_replies;
+
+mod command_paths {
+    #[test]
+    fn the_files_and_folders_a_command_names_are_found() {
+        let dir = std::env::temp_dir().join(format!("agents-paths-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("conf")).unwrap();
+        std::fs::write(dir.join("run.sh"), "#!/bin/sh\n").unwrap();
+        let command = format!(
+            "{0}/run.sh --config={0}/conf 'x' \"{0}/missing.toml\" relative/path /",
+            dir.display()
+        );
+        let found = agents::command_agent::paths_named(&command);
+        assert_eq!(found, vec![dir.join("conf"), dir.join("run.sh")]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

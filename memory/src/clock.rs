@@ -4,21 +4,21 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Now, in milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
-/// `2026-06-01 12:34:56 UTC` for a millisecond timestamp.
+/// The ISO 8601 form in UTC, `2026-06-01T12:34:56Z`, of a millisecond timestamp.
 pub fn format_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -45,10 +45,10 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         // 2000-02-29 12:00:01 UTC = 951825601 s.
-        assert_eq!(format_utc(951_825_601_000), "2000-02-29 12:00:01 UTC");
+        assert_eq!(format_utc(951_825_601_000), "2000-02-29T12:00:01Z");
         // 2026-06-01 00:00:00 UTC = 1780272000 s.
-        assert_eq!(format_utc(1_780_272_000_999), "2026-06-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_780_272_000_999), "2026-06-01T00:00:00Z");
     }
 }

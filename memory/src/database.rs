@@ -69,6 +69,10 @@ impl Memory {
             what: "resolving the database path",
             source,
         })?;
+        // SQLite gives sqlx no migration lock: two processes opening a new database at once
+        // (a `status` while a `run` creates it) would both create the tables. An OS lock on
+        // a file beside the database serializes them; the kernel releases it on any exit.
+        let _migrating = MigrationLock::take(&path).await;
         MIGRATOR
             .run(&pool)
             .await
@@ -129,6 +133,41 @@ impl Memory {
             context,
             source,
         }
+    }
+}
+
+/// An exclusive `flock` on `<db>.migrate.lock`, held while migrations run (released when
+/// dropped). Best effort: where the lock file cannot be made (a read-only folder, whose
+/// database cannot be migrated anyway) there is none.
+struct MigrationLock {
+    _file: Option<std::fs::File>,
+}
+
+impl MigrationLock {
+    /// Waits (without blocking the runtime's threads) for the lock.
+    async fn take(db: &Path) -> MigrationLock {
+        use std::os::fd::AsRawFd;
+        let mut name = db.as_os_str().to_os_string();
+        name.push(".migrate.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(name))
+            .ok();
+        if let Some(f) = &file {
+            // SAFETY: flock on a descriptor we own and keep open.
+            while unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                let err = std::io::Error::last_os_error();
+                if err.raw_os_error() != Some(libc::EWOULDBLOCK)
+                    && err.kind() != std::io::ErrorKind::Interrupted
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        MigrationLock { _file: file }
     }
 }
 

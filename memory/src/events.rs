@@ -55,6 +55,13 @@ pub enum RunEvent {
         /// The error.
         error: String,
     },
+    /// The user stopped a phase (Ctrl-C, SIGTERM); it will be redone on resume.
+    PhaseInterrupted {
+        /// The round.
+        round: u32,
+        /// The phase's stored name.
+        phase: String,
+    },
     /// The decision of a round is recorded.
     Decision {
         /// The round.
@@ -110,6 +117,7 @@ impl RunEvent {
             | RunEvent::PhaseStarted { round, .. }
             | RunEvent::PhaseFinished { round, .. }
             | RunEvent::PhaseFailed { round, .. }
+            | RunEvent::PhaseInterrupted { round, .. }
             | RunEvent::Decision { round, .. }
             | RunEvent::RoundFinished { round, .. } => Some(*round),
             _ => None,
@@ -124,6 +132,7 @@ impl RunEvent {
             RunEvent::PhaseStarted { .. } => "phase_started",
             RunEvent::PhaseFinished { .. } => "phase_finished",
             RunEvent::PhaseFailed { .. } => "phase_failed",
+            RunEvent::PhaseInterrupted { .. } => "phase_interrupted",
             RunEvent::Decision { .. } => "decision",
             RunEvent::RoundFinished { .. } => "round_finished",
             RunEvent::FinalEvaluation { .. } => "final_evaluation",

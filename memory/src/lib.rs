@@ -22,6 +22,9 @@
 //! - LLM calls are stored by [`request_hash`] so a resumed run replays instead of paying.
 //! - Every record is announced by a [`RunEvent`] appended in the same transaction;
 //!   [`Memory::events_since`] lets a reader in any process follow a run live.
+//! - A resume that changes a run's settings records each change
+//!   ([`Memory::change_settings`], [`Memory::settings_changes`]); [`Memory::delete_run`]
+//!   removes a run's whole record.
 //!
 //! Only this crate touches SQLite; no sqlx type appears in its API except as an error source.
 
@@ -41,9 +44,10 @@ mod phase_log;
 mod read_only;
 mod records;
 mod runs;
+mod settings_changes;
 
 pub use change_summary::{ChangeSummary, ConstantChange, FileChange};
-pub use clock::format_utc;
+pub use clock::{format_utc, now_ms};
 pub use database::Memory;
 pub use error::MemoryError;
 pub use events::{RunEvent, StoredEvent};
@@ -62,3 +66,4 @@ pub use records::{
     RunConfig, RunStatus, StepOutcome, Trial, ValidityCheck, VerificationRecord,
 };
 pub use runs::{RunLock, RunSummary};
+pub use settings_changes::{RecordedChange, SettingChange};

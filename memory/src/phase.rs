@@ -82,6 +82,8 @@ pub enum PhaseState {
     Done,
     /// Ended with an error; to be redone.
     Failed,
+    /// Stopped by the user (Ctrl-C) before it finished; to be redone. Not a failure.
+    Interrupted,
 }
 
 impl PhaseState {
@@ -92,6 +94,7 @@ impl PhaseState {
             PhaseState::Running => "running",
             PhaseState::Done => "done",
             PhaseState::Failed => "failed",
+            PhaseState::Interrupted => "interrupted",
         }
     }
 
@@ -102,6 +105,7 @@ impl PhaseState {
             PhaseState::Running,
             PhaseState::Done,
             PhaseState::Failed,
+            PhaseState::Interrupted,
         ]
         .into_iter()
         .find(|s| s.name() == name)
@@ -127,5 +131,9 @@ mod tests {
         assert!(Phase::Decision < Phase::Report);
         assert_eq!(Phase::from_name("nope"), None);
         assert_eq!(PhaseState::from_name("done"), Some(PhaseState::Done));
+        assert_eq!(
+            PhaseState::from_name("interrupted"),
+            Some(PhaseState::Interrupted)
+        );
     }
 }

@@ -40,7 +40,7 @@ pub struct ResumePoint {
     /// Whether the round is already recorded (else call [`Memory::begin_round`]).
     pub round_started: bool,
     /// `Running` if the last owner died during the phase, `Failed` if it failed,
-    /// `Pending` if it was never started.
+    /// `Interrupted` if the user stopped it, `Pending` if it was never started.
     pub found: PhaseState,
 }
 
@@ -402,6 +402,44 @@ impl Memory {
         tx.commit()
             .await
             .map_err(self.sql("committing a phase failure"))?;
+        Ok(())
+    }
+
+    /// Mark `phase` as interrupted by the user (Ctrl-C): not done, not failed; it will be
+    /// redone. Its artifacts stay empty.
+    pub async fn interrupt_phase(
+        &self,
+        lock: &RunLock,
+        round: u32,
+        phase: Phase,
+    ) -> Result<(), MemoryError> {
+        let run = lock.run();
+        self.check_lock(lock, run)?;
+        let mut tx = self.begin_immediate().await?;
+        self.check_phase_order(&mut tx, run, round, phase).await?;
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE round_phases SET state = 'interrupted', error = NULL, finished_at = ?,
+                    started_at = coalesce(started_at, ?), attempts = max(attempts, 1)
+             WHERE run_id = ? AND round = ? AND phase = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(run)
+        .bind(i64::from(round))
+        .bind(phase.name())
+        .execute(&mut *tx)
+        .await
+        .map_err(self.sql("marking a phase interrupted"))?;
+        let event = RunEvent::PhaseInterrupted {
+            round,
+            phase: phase.name().into(),
+        };
+        self.append_event(&mut tx, run, &event).await?;
+        self.touch_run(&mut tx, run, now).await?;
+        tx.commit()
+            .await
+            .map_err(self.sql("committing a phase interruption"))?;
         Ok(())
     }
 

@@ -190,6 +190,46 @@ impl Memory {
         Ok(())
     }
 
+    /// Delete a run and everything recorded about it (rounds, phases, records, LLM calls,
+    /// final evaluations, settings changes), then release and remove its lock file.
+    pub async fn delete_run(&self, lock: RunLock) -> Result<(), MemoryError> {
+        let run = lock.run;
+        self.check_lock(&lock, run)?;
+        // The child tables first: not every one cascades from `runs`.
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.sql("starting a deletion"))?;
+        for table in [
+            "trial_memory",
+            "verification_records",
+            "proposals",
+            "attribution_records",
+            "round_phases",
+            "rounds",
+            "llm_calls",
+            "final_evaluations",
+            "run_settings_changes",
+            "run_events",
+            "runs",
+        ] {
+            let column = if table == "runs" { "id" } else { "run_id" };
+            sqlx::query(&format!("DELETE FROM {table} WHERE {column} = ?"))
+                .bind(run)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.sql(format!("deleting run {run} from {table}")))?;
+        }
+        tx.commit()
+            .await
+            .map_err(self.sql(format!("committing the deletion of run {run}")))?;
+        let path = lock.lock_path.clone();
+        drop(lock);
+        let _ = std::fs::remove_file(path);
+        Ok(())
+    }
+
     /// Set a run's status, with why (shown as `failed: <reason>`, `stopped: <reason>`).
     pub async fn set_run_status(
         &self,

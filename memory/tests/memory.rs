@@ -7,6 +7,8 @@ mod context;
 mod crash;
 #[path = "memory/final_evaluations.rs"]
 mod final_evaluations;
+#[path = "memory/lifecycle.rs"]
+mod lifecycle;
 #[path = "memory/opening.rs"]
 mod opening;
 #[path = "memory/read_only.rs"]

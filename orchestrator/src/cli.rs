@@ -47,6 +47,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Serve a read-only dashboard of the runs (live while they are driven).
     Serve(ServeArgs),
+    /// Free disk space: remove runs' build folders and rejected candidates' leftovers,
+    /// keeping every record (database, repository, reports, evaluations).
+    Gc(GcArgs),
+    /// Delete a run: its records in the database and its folder (asks for confirmation).
+    Rm(RmArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,6 +118,7 @@ pub struct EvaluateArgs {
     /// Benchmark name (a folder of --bench).
     #[arg(long, required_unless_present = "run")]
     pub benchmark: Option<String>,
+    /// The split whose real diaries the predictions are scored against.
     #[arg(long, value_enum)]
     pub split: SplitArg,
     /// The diaries to score (CSV: person_id,h00..h23[,l00..l23]).
@@ -135,14 +141,17 @@ pub struct BaselineArgs {
     /// marginal, markov, mnl, nearest, nearest1, or llm-planner (an LLM over an
     /// OpenAI-compatible endpoint; its options below).
     pub name: String,
+    /// Benchmark name (a folder of --bench).
     #[arg(long)]
     pub benchmark: String,
+    /// The split whose people get diaries (the baseline is trained on train).
     #[arg(long, value_enum)]
     pub split: SplitArg,
     /// Output diaries CSV (llm-planner default:
     /// out/llm/<benchmark>/<split>/<prompting>-<executor>-<model>/diaries.csv).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Random seed (the same seed gives the same diaries).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     #[command(flatten)]
@@ -261,8 +270,9 @@ impl LlmPlannerArgs {
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    #[arg(long)]
-    pub benchmark: String,
+    /// Benchmark name (a folder of --bench); with --run, the run's own (must match if given).
+    #[arg(long, required_unless_present = "run")]
+    pub benchmark: Option<String>,
     /// People to generate for: `person_id` and the benchmark's features (optionally
     /// `household_id`, `home_zone`, `group` and `day_type`, derived when absent, and
     /// `home_x`, `home_y`: their own home coordinates, in the benchmark's CRS), checked
@@ -285,6 +295,7 @@ pub struct GenerateArgs {
     /// unsharded output, byte for byte (see docs/sharding.md).
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Random seed (the same seed gives byte-identical diaries).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Also write one JSON trace per person (why each diary came out as it did).
@@ -415,11 +426,13 @@ pub enum AgentMode {
 
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
+    /// Benchmark to evolve on (a folder of --bench).
     #[arg(long, default_value = paths::DEFAULT_BENCHMARK)]
     pub benchmark: String,
     /// Rounds to complete in the run.
     #[arg(long, default_value_t = 50)]
     pub rounds: u32,
+    /// Who proposes each round's change.
     #[arg(long, value_enum, default_value_t = AgentKind::Builtin)]
     pub agent: AgentKind,
     /// Start a new run even if an interrupted one could be continued.
@@ -507,8 +520,10 @@ pub struct LlmArgs {
         default_value = "https://api.openai.com/v1"
     )]
     pub base_url: String,
+    /// Model name sent to the endpoint.
     #[arg(long, env = "MOBEVOLVE_MODEL", default_value = "gpt-4.1")]
     pub model: String,
+    /// How the model works on the change.
     #[arg(long, value_enum, default_value_t = AgentMode::Tools)]
     pub agent_mode: AgentMode,
     /// Tool calls per round (tools mode).
@@ -536,10 +551,26 @@ pub struct LlmArgs {
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
+    /// The run to continue (see `orchestrator status`).
     pub run: i64,
-    /// Extend the run to this many rounds.
+    /// Change the run's target to this many rounds (at least the rounds already finished).
     #[arg(long)]
     pub rounds: Option<u32>,
+    /// Change the LLM spending cap, in USD (openai agent); the spend so far counts.
+    #[arg(long)]
+    pub budget_usd: Option<f64>,
+    /// Change the LLM token cap (openai agent); the tokens used so far count.
+    #[arg(long)]
+    pub max_tokens: Option<u64>,
+    /// Continue with this model (openai agent).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Continue with this OpenAI-compatible endpoint (openai agent).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Change the seconds an external agent (command, inbox) may take per round.
+    #[arg(long)]
+    pub agent_timeout: Option<u64>,
     #[command(flatten)]
     pub runs: RunsDirArg,
     #[command(flatten)]
@@ -548,6 +579,7 @@ pub struct ResumeArgs {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
+    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -556,8 +588,11 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
+    /// The run (see `orchestrator status`).
     pub run: i64,
+    /// The round, from 1.
     pub round: u32,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -573,10 +608,14 @@ pub enum ColorChoice {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
+    /// The run (see `orchestrator status`).
     pub run: i64,
+    /// The round, from 1.
     pub round: u32,
+    /// Colour the diff: on a terminal without NO_COLOR (auto), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print JSON (the diff and its commits) instead of a coloured diff.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -585,6 +624,7 @@ pub struct DiffArgs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
+    /// The run (see `orchestrator status`).
     pub run: i64,
     /// Folder for report.md and report.html (default: the run's folder).
     #[arg(long)]
@@ -596,6 +636,7 @@ pub struct ReportArgs {
     /// Another LLM generation's `*.summary.json` to compare (repeatable).
     #[arg(long)]
     pub llm_summary: Vec<PathBuf>,
+    /// Also print the report's data as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -619,8 +660,63 @@ pub struct ServeArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    /// The run whose best generator is exported.
     pub run: i64,
+    /// The folder to write the crate into (new or empty).
     pub dir: PathBuf,
     #[command(flatten)]
     pub runs: RunsDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Only say what would be removed and how much space it would free.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub runs: RunsDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// The run to delete.
+    pub run: i64,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub runs: RunsDirArg,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every flag and argument of every subcommand, as `subcommand --flag`, that has no help.
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() {
+                out.push(format!("{path} {} (no description)", sub.get_name()));
+            }
+            undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_has_help_text() {
+        Cli::command().debug_assert();
+        let mut missing = Vec::new();
+        undocumented(&Cli::command(), "orchestrator", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
+    }
 }

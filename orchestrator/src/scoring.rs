@@ -187,7 +187,9 @@ pub fn score_table(
     })
 }
 
-/// Appends one line to `<benchmark>/test-reads.log`: every read of the test split is logged.
+/// Appends one line to `<benchmark>/test-reads.log`: every read of the test split is logged,
+/// as `<ISO 8601 UTC time>\t<what>\t<current folder>\t<command line>` (a read by a run
+/// names the run and its runs folder in `what`).
 pub fn log_test_read(bench: &Benchmark, what: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let path = bench.dir.join("test-reads.log");
@@ -196,12 +198,12 @@ pub fn log_test_read(bench: &Benchmark, what: &str) -> anyhow::Result<()> {
         .append(true)
         .open(&path)
         .with_context(|| format!("cannot log the test-split read to {}", path.display()))?;
-    let when = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let when = memory::format_utc(memory::now_ms());
     let args: Vec<String> = std::env::args().collect();
-    writeln!(file, "{when}\t{what}\t{}", args.join(" "))?;
+    let cwd = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    writeln!(file, "{when}\t{what}\t{cwd}\t{}", args.join(" "))?;
     tracing::warn!(benchmark = %bench.name, "test split read: {what} (logged to {})", path.display());
     Ok(())
 }

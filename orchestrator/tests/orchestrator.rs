@@ -48,5 +48,7 @@ mod generate;
 mod llm_baseline;
 #[path = "orchestrator/random_kills.rs"]
 mod random_kills;
+#[path = "orchestrator/shared_machines.rs"]
+mod shared_machines;
 #[path = "orchestrator/tool_mode.rs"]
 mod tool_mode;

@@ -339,6 +339,8 @@ pub struct ReportInput {
     pub totals: Totals,
     /// Every round's full record, in round order (for the round pages).
     pub records: Vec<RoundRecord>,
+    /// Settings changed on resume (rounds, caps, model, endpoint, agent timeout), in order.
+    pub settings_changes: Vec<memory::RecordedChange>,
 }
 
 impl ReportInput {
@@ -352,18 +354,21 @@ impl ReportInput {
         let trajectory = memory.trajectory(run).await?;
         let totals = memory.totals(run).await?;
         let final_evaluations = memory.final_evaluations(run).await?;
+        let settings_changes = memory.settings_changes(run).await?;
         let mut records = Vec::with_capacity(trajectory.len());
         for point in &trajectory {
             records.push(memory.round_record(run, point.round).await?);
         }
-        Ok(ReportInput::from_records(
+        let mut input = ReportInput::from_records(
             &summary,
             trajectory,
             records,
             comparison,
             final_evaluations,
             totals,
-        ))
+        );
+        input.settings_changes = settings_changes;
+        Ok(input)
     }
 
     /// Assemble a report from already read records (what [`ReportInput::load`] does after
@@ -417,6 +422,7 @@ impl ReportInput {
             phase_costs: phase_costs(&records),
             totals,
             records,
+            settings_changes: Vec::new(),
         }
     }
 
@@ -697,6 +703,11 @@ impl ReportInput {
             "rejected": to_value(&self.rejected),
             "comparison": to_value(&self.comparison),
             "final_evaluations": finals,
+            "settings_changes": self.settings_changes.iter().map(|c| json!({
+                "changed_at": c.changed_at, "from_round": c.from_round,
+                "setting": c.change.setting, "old": c.change.old_value,
+                "new": c.change.new_value, "command": c.command,
+            })).collect::<Vec<_>>(),
             "phase_costs": to_value(&self.phase_costs),
             "totals": {
                 "rounds": t.rounds, "finished_rounds": t.finished_rounds,

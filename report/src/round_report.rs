@@ -62,7 +62,7 @@ pub fn render_round(record: &RoundRecord, config: &RunConfig) -> String {
     s.push_str("\nPhases\n");
     for e in &record.phases {
         let took = match (e.state, e.started_at, e.finished_at) {
-            (PhaseState::Done | PhaseState::Failed, Some(a), Some(b)) => {
+            (PhaseState::Done | PhaseState::Failed | PhaseState::Interrupted, Some(a), Some(b)) => {
                 duration((b - a) as f64 / 1000.0)
             }
             (PhaseState::Running, Some(a), _) => format!("since {}", format_utc(a)),
@@ -70,7 +70,7 @@ pub fn render_round(record: &RoundRecord, config: &RunConfig) -> String {
         };
         let _ = write!(
             s,
-            "  {:<15} {:<8} {took:>12}",
+            "  {:<15} {:<11} {took:>12}",
             e.phase.name(),
             e.state.name()
         );

@@ -307,7 +307,7 @@ fn run_table(input: &ReportInput) -> Table {
         limit(b.max_wall_secs.map(|v| duration(v as f64))),
     );
     let seeds: Vec<String> = c.seeds.iter().map(u64::to_string).collect();
-    let rows: Vec<(&str, Vec<Span>)> = vec![
+    let mut rows: Vec<(&str, Vec<Span>)> = vec![
         (
             "Status",
             match &run.status_reason {
@@ -333,6 +333,24 @@ fn run_table(input: &ReportInput) -> Table {
             vec![code(&run.current_commit)],
         ),
     ];
+    for change in &input.settings_changes {
+        let c = &change.change;
+        rows.push((
+            "Settings change",
+            vec![
+                text(format!(
+                    "{} {} → {} from round {} ({}, by ",
+                    c.setting,
+                    c.old_value,
+                    c.new_value,
+                    change.from_round,
+                    format_utc(change.changed_at)
+                )),
+                code(&change.command),
+                text(")"),
+            ],
+        ));
+    }
     // Header `Run | <id>`, so the key/value table reads naturally in both formats.
     Table::new(
         vec![

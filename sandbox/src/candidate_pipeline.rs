@@ -5,8 +5,9 @@
 //!
 //! The API is synchronous; the orchestrator wraps it in `spawn_blocking`.
 
+use crate::cancel::CancelToken;
 use crate::config::{PhaseLimits, SandboxConfig};
-use crate::jail::{detect_bubblewrap, Isolation, JailSpec};
+use crate::jail::{Isolation, JailSpec};
 use crate::rejection::{Phase, Rejection, SandboxError};
 use crate::run_repo::{RunRepo, Worktree};
 use crate::scope::ChangeSet;
@@ -89,6 +90,7 @@ pub struct Sandbox {
     isolation: Isolation,
     toolchain: PathBuf,
     cargo_registry: PathBuf,
+    cancel: CancelToken,
 }
 
 fn trim_tail(text: &str, max: usize) -> String {
@@ -183,31 +185,12 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<(usize, String, String)> {
 }
 
 impl Sandbox {
-    /// Chooses the isolation and locates the toolchain.
+    /// Chooses the isolation (trying each mode for real; see [`IsolationChoice`]) and
+    /// locates the toolchain. Fails, saying what is missing, when no isolation works.
+    ///
+    /// [`IsolationChoice`]: crate::IsolationChoice
     pub fn new(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        use crate::config::IsolationChoice;
-        // SAFETY: getuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            return Err(SandboxError::Setup(
-                "the sandbox must run as root (it drops candidates to an unprivileged uid)".into(),
-            ));
-        }
-        let uid = config.sandbox_uid;
-        if uid == 0 {
-            return Err(SandboxError::Setup("sandbox_uid must not be 0".into()));
-        }
-        let isolation = match config.isolation {
-            IsolationChoice::Namespaces => Isolation::Namespaces { uid },
-            IsolationChoice::Bubblewrap => detect_bubblewrap(uid).ok_or_else(|| {
-                SandboxError::Setup(
-                    "bubblewrap was requested but `bwrap` (or setpriv) is missing or does not work"
-                        .into(),
-                )
-            })?,
-            IsolationChoice::Auto => {
-                detect_bubblewrap(uid).unwrap_or(Isolation::Namespaces { uid })
-            }
-        };
+        let isolation = crate::jail::detect(config.isolation, config.sandbox_uid)?;
         let toolchain = match &config.cargo {
             Some(cargo) => cargo
                 .parent()
@@ -240,11 +223,28 @@ impl Sandbox {
             isolation,
             toolchain,
             cargo_registry: cargo_home.join("registry"),
+            cancel: CancelToken::new(),
         })
     }
 
     pub fn isolation(&self) -> &Isolation {
         &self.isolation
+    }
+
+    /// The token that cancels this sandbox's runs: the one being waited for is killed and
+    /// returns [`SandboxError::Cancelled`], and so does every later one.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// The toolchain's root (`<root>/bin/cargo`).
+    pub fn toolchain(&self) -> &Path {
+        &self.toolchain
+    }
+
+    /// The host's cargo registry (bound read-only into builds).
+    pub fn cargo_registry(&self) -> &Path {
+        &self.cargo_registry
     }
 
     pub fn config(&self) -> &SandboxConfig {
@@ -262,10 +262,12 @@ impl Sandbox {
         }
         fs::create_dir_all(cargo_home.join("registry"))
             .map_err(SandboxError::io("creating cargo-home/registry"))?;
-        for dir in [&target, &cargo_home] {
-            let meta = fs::symlink_metadata(dir).map_err(SandboxError::io("stat"))?;
-            if std::os::unix::fs::MetadataExt::uid(&meta) != uid {
-                crate::fs_safety::chown_tree(dir, uid)?;
+        if self.isolation.owner().is_some() {
+            for dir in [&target, &cargo_home] {
+                let meta = fs::symlink_metadata(dir).map_err(SandboxError::io("stat"))?;
+                if std::os::unix::fs::MetadataExt::uid(&meta) != uid {
+                    crate::fs_safety::chown_tree(dir, uid)?;
+                }
             }
         }
         Ok((target, cargo_home))
@@ -286,7 +288,9 @@ impl Sandbox {
             extra_env,
         } = command;
         let (target, cargo_home) = self.run_folders(run)?;
-        crate::fs_safety::chown_tree(&wt.scratch, self.isolation.uid())?;
+        if let Some(uid) = self.isolation.owner() {
+            crate::fs_safety::chown_tree(&wt.scratch, uid)?;
+        }
         // Every candidate's worktree appears at the same path inside the sandbox, so cargo
         // sees one workspace across the run and rebuilds only what changed.
         let inside = candidate_mount(run);
@@ -334,11 +338,17 @@ impl Sandbox {
             program,
             args,
             limits,
+            network: false,
         })
     }
 
     fn run_spec(&self, spec: &JailSpec) -> Result<Finished, SandboxError> {
-        supervisor::run(spec, &self.isolation, self.config.limits.output_bytes)
+        supervisor::run(
+            spec,
+            &self.isolation,
+            self.config.limits.output_bytes,
+            &self.cancel,
+        )
     }
 
     /// The rejection for limits hit during a jailed phase, if any.

@@ -85,15 +85,34 @@ impl Default for Limits {
     }
 }
 
-/// Which isolation to use.
+/// Which isolation to use. As root or not, each mode is tried for real before it is
+/// chosen (see [`crate::jail`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum IsolationChoice {
     /// bubblewrap when `bwrap` is found and works, Linux namespaces otherwise.
     Auto,
     /// bubblewrap or fail.
     Bubblewrap,
-    /// Linux namespaces (unshare + chroot) and rlimits, without bubblewrap.
+    /// Linux namespaces (unshare + pid-1 + chroot) and rlimits, without bubblewrap.
     Namespaces,
+}
+
+/// The environment variable that forces an isolation mode: `auto` (the default),
+/// `bubblewrap` or `namespaces`.
+pub const ISOLATION_ENV: &str = "MOBEVOLVE_ISOLATION";
+
+impl IsolationChoice {
+    /// The mode `MOBEVOLVE_ISOLATION` asks for (`Auto` when unset or empty).
+    pub fn from_env() -> Result<IsolationChoice, crate::SandboxError> {
+        match std::env::var(ISOLATION_ENV).unwrap_or_default().trim() {
+            "" | "auto" => Ok(IsolationChoice::Auto),
+            "bubblewrap" | "bwrap" => Ok(IsolationChoice::Bubblewrap),
+            "namespaces" => Ok(IsolationChoice::Namespaces),
+            other => Err(crate::SandboxError::Setup(format!(
+                "{ISOLATION_ENV}={other} is not one of auto, bubblewrap, namespaces"
+            ))),
+        }
+    }
 }
 
 /// Everything the sandbox needs to know.
@@ -102,9 +121,10 @@ pub struct SandboxConfig {
     pub change: ChangeLimits,
     pub limits: Limits,
     pub isolation: IsolationChoice,
-    /// Unprivileged uid (and gid) every candidate process runs as. RLIMIT_NPROC is only
-    /// enforced for non-root users, and the uid is also how stray processes are swept up, so
-    /// sandboxes running at the same time must use different uids. Default 61000.
+    /// Unprivileged uid (and gid) every candidate process runs as when the sandbox runs as
+    /// root (rootless, candidates keep the caller's uid in a user namespace). RLIMIT_NPROC
+    /// is only enforced for non-root users, and the uid is also how stray processes are
+    /// swept up, so sandboxes running at the same time must use different uids. Default 61000.
     pub sandbox_uid: u32,
     /// The `cargo` binary to run (default: the active toolchain's real cargo, not the rustup
     /// proxy).

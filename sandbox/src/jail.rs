@@ -1,11 +1,20 @@
-//! Isolation of one untrusted process tree: a minimal file-system view, no network, an
-//! unprivileged uid, rlimits, a seccomp network tripwire, and a session of its own.
+//! Isolation of one untrusted process tree: a minimal file-system view, no network (unless
+//! asked for, for agents), an unprivileged uid, rlimits, a seccomp network tripwire, a
+//! session and a pid namespace of its own.
 //!
-//! Two implementations with the same view:
-//! * **bubblewrap** (preferred): `bwrap` (as root, privileged mode) unshares net, pid, ipc,
-//!   uts and cgroup namespaces and builds the view; `setpriv` then drops to the sandbox uid.
-//! * **namespaces** (fallback): the child unshares mount, net, ipc and uts namespaces itself
-//!   between fork and exec, bind-mounts the same view, chroots into it and drops to the uid.
+//! Two implementations with the same view, each in two privilege modes:
+//! * **bubblewrap** (preferred): `bwrap` unshares the net, pid, ipc, uts and cgroup
+//!   namespaces and builds the view. As root (privileged mode) `setpriv` then drops to the
+//!   sandbox uid; rootless, bubblewrap creates a user namespace and `prlimit` sets the
+//!   process limit inside it.
+//! * **namespaces** (fallback): the child unshares the namespaces itself (a user namespace
+//!   too when rootless) between fork and exec, and a pid-1 of its own builds the view,
+//!   chroots and drops to the uid (see [`namespaces`]).
+//!
+//! As root, candidates run as a dedicated unprivileged uid; rootless, as the caller's own
+//! uid mapped into a user namespace, without capabilities. In every mode, the whole tree
+//! lives in a pid namespace whose init dies with its parent, so nothing the candidate
+//! starts — in its own session or not — outlives a kill, a timeout or the orchestrator.
 //!
 //! The view's root is a *capture folder* on the host owned by the sandbox uid: the only
 //! writable places are the bound worktree/scratch/target folders and the capture folder
@@ -13,6 +22,10 @@
 //! after the run (and it never reaches the host). Everything else (`/usr`, `/etc`, the
 //! toolchain, the registry, the benchmark) is bound read-only at its own path; nothing else of
 //! the host (other runs, the data, the test split) is visible.
+
+mod detect;
+mod namespaces;
+mod processes;
 
 use crate::config::PhaseLimits;
 use crate::rejection::SandboxError;
@@ -27,6 +40,11 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use detect::choose as detect;
+pub use processes::{
+    children_of, descendant_tasks, kill_all_of_uid, kill_group, kill_jail, sweep_uid, tasks_of_uid,
+};
+
 /// Which isolation is in force (recorded with every candidate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -35,81 +53,90 @@ pub enum Isolation {
         bwrap: PathBuf,
         version: String,
         uid: u32,
+        gid: u32,
+        /// Not root: bubblewrap builds a user namespace, candidates keep the caller's uid.
+        rootless: bool,
     },
     Namespaces {
         uid: u32,
+        gid: u32,
+        /// Not root: a user namespace maps the caller's uid and gid to themselves.
+        rootless: bool,
     },
 }
 
 impl Isolation {
+    /// The uid candidate processes run as.
     pub fn uid(&self) -> u32 {
         match self {
-            Isolation::Bubblewrap { uid, .. } | Isolation::Namespaces { uid } => *uid,
+            Isolation::Bubblewrap { uid, .. } | Isolation::Namespaces { uid, .. } => *uid,
         }
+    }
+
+    pub fn gid(&self) -> u32 {
+        match self {
+            Isolation::Bubblewrap { gid, .. } | Isolation::Namespaces { gid, .. } => *gid,
+        }
+    }
+
+    /// Whether this process is not root (candidates keep its uid, in a user namespace).
+    pub fn rootless(&self) -> bool {
+        match self {
+            Isolation::Bubblewrap { rootless, .. } | Isolation::Namespaces { rootless, .. } => {
+                *rootless
+            }
+        }
+    }
+
+    /// The owner files given to candidates must have: the sandbox uid as root, nobody to
+    /// change rootless (they are the caller's already).
+    pub fn owner(&self) -> Option<u32> {
+        (!self.rootless()).then(|| self.uid())
+    }
+
+    /// The same isolation for another uid (as root; rootless, the uid is the caller's).
+    pub fn with_uid(&self, new_uid: u32) -> Isolation {
+        let mut copy = self.clone();
+        if !self.rootless() {
+            match &mut copy {
+                Isolation::Bubblewrap { uid, gid, .. } | Isolation::Namespaces { uid, gid, .. } => {
+                    *uid = new_uid;
+                    *gid = new_uid;
+                }
+            }
+        }
+        copy
     }
 
     /// A one-line description for logs and run records.
     pub fn describe(&self) -> String {
-        let common = "no network (net namespace + socket tripwire), minimal read-only view, rlimits (AS, NPROC, FSIZE), own session";
+        let common = "pid namespace that dies with the orchestrator, minimal read-only view, \
+                      rlimits (AS, NPROC, FSIZE), own session, no network (net namespace + socket tripwire)";
+        let who = if self.rootless() {
+            format!(
+                "rootless (user namespace), candidates keep uid {} without capabilities",
+                self.uid()
+            )
+        } else {
+            format!("as root, candidates run as uid {}", self.uid())
+        };
         match self {
-            Isolation::Bubblewrap { version, uid, .. } => {
-                format!("bubblewrap {version} (net/pid/ipc/uts namespaces), uid {uid}, {common}")
+            Isolation::Bubblewrap { version, .. } => {
+                format!("bubblewrap {version} (net/pid/ipc/uts namespaces), {who}, {common}")
             }
-            Isolation::Namespaces { uid } => format!(
-                "Linux namespaces via unshare (mount/net/ipc/uts, chroot; no pid namespace), uid {uid}, {common}"
-            ),
+            Isolation::Namespaces { .. } => {
+                format!("Linux namespaces (mount/pid/net/ipc/uts, chroot), {who}, {common}")
+            }
         }
     }
 }
 
-/// Finds a working bubblewrap (and `setpriv`), or `None`.
-pub fn detect_bubblewrap(uid: u32) -> Option<Isolation> {
-    let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())?;
-    if !Path::new(SETPRIV).exists() {
-        return None;
-    }
-    let out = Command::new(&bwrap).arg("--version").output().ok()?;
-    let version = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .trim_start_matches("bubblewrap ")
-        .to_string();
-    let works = Command::new(&bwrap)
-        .args([
-            "--unshare-net",
-            "--unshare-pid",
-            "--ro-bind",
-            "/",
-            "/",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "true",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    works.then_some(Isolation::Bubblewrap {
-        bwrap,
-        version,
-        uid,
-    })
-}
-
-const SETPRIV: &str = "/usr/bin/setpriv";
-
 /// What one jailed process sees and runs.
 #[derive(Debug, Clone)]
 pub struct JailSpec {
-    /// Host folders bound read-only at the same path.
+    /// Host folders (or files) bound read-only at the same path.
     pub read_only: Vec<PathBuf>,
-    /// Host folders bound read-only at another path: (host, inside).
+    /// Host folders (or files) bound read-only at another path: (host, inside).
     pub read_only_at: Vec<(PathBuf, PathBuf)>,
     /// Host folders bound read-write at the same path (must be owned by the sandbox uid).
     pub read_write: Vec<PathBuf>,
@@ -120,6 +147,8 @@ pub struct JailSpec {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub limits: PhaseLimits,
+    /// Keep the host's network (external agents); candidates never get it.
+    pub network: bool,
 }
 
 /// The capture folder after preparation: what we created, so anything else is a candidate's.
@@ -150,6 +179,9 @@ fn system_links() -> (Vec<(PathBuf, PathBuf)>, Vec<PathBuf>) {
     (links, dirs)
 }
 
+/// One bind: host path, path inside, writable.
+type BindSpec = (PathBuf, PathBuf, bool);
+
 impl JailSpec {
     fn all_read_only(&self) -> Vec<PathBuf> {
         let mut ro = system_read_only();
@@ -159,8 +191,8 @@ impl JailSpec {
     }
 
     /// Every bind as (host path, inside path, writable), parents before nested folders.
-    fn binds(&self) -> Vec<(PathBuf, PathBuf, bool)> {
-        let mut all: Vec<(PathBuf, PathBuf, bool)> = self
+    fn binds(&self) -> Vec<BindSpec> {
+        let mut all: Vec<BindSpec> = self
             .all_read_only()
             .into_iter()
             .map(|p| (p.clone(), p, false))
@@ -182,12 +214,20 @@ impl JailSpec {
             .collect()
     }
 
-    /// Creates the capture root with every mount point, owned by `uid`.
-    pub fn prepare_root(&self, uid: u32) -> Result<PreparedRoot, SandboxError> {
+    /// Creates the capture root with every mount point (a folder, or an empty file for a
+    /// bound file), owned by `owner` (none: the caller, rootless).
+    pub fn prepare_root(&self, owner: Option<u32>) -> Result<PreparedRoot, SandboxError> {
         let root = &self.capture_root;
         if root.exists() {
             crate::fs_safety::remove_tree(root)?;
         }
+        let own = |path: &Path| -> Result<(), SandboxError> {
+            if let Some(uid) = owner {
+                std::os::unix::fs::lchown(path, Some(uid), Some(uid))
+                    .map_err(SandboxError::io(format!("chown {}", path.display())))?;
+            }
+            Ok(())
+        };
         let mut created = BTreeSet::new();
         let mkdir = |rel: &Path, created: &mut BTreeSet<PathBuf>| -> Result<(), SandboxError> {
             let mut acc = PathBuf::new();
@@ -207,8 +247,7 @@ impl JailSpec {
                             .map_err(SandboxError::io(format!("creating {}", full.display())))?;
                         fs::set_permissions(&full, fs::Permissions::from_mode(0o755))
                             .map_err(SandboxError::io("chmod"))?;
-                        std::os::unix::fs::lchown(&full, Some(uid), Some(uid))
-                            .map_err(SandboxError::io("chown"))?;
+                        own(&full)?;
                     }
                 }
             }
@@ -218,9 +257,23 @@ impl JailSpec {
             .map_err(SandboxError::io(format!("creating {}", root.display())))?;
         fs::set_permissions(root, fs::Permissions::from_mode(0o755))
             .map_err(SandboxError::io("chmod"))?;
-        std::os::unix::fs::lchown(root, Some(uid), Some(uid)).map_err(SandboxError::io("chown"))?;
-        for dir in self.mount_points() {
-            mkdir(dir.strip_prefix("/").unwrap_or(&dir), &mut created)?;
+        own(root)?;
+        for (host, inside, _) in self.binds() {
+            let rel = inside.strip_prefix("/").unwrap_or(&inside).to_path_buf();
+            if host.is_file() {
+                if let Some(parent) = rel.parent() {
+                    mkdir(parent, &mut created)?;
+                }
+                if created.insert(rel.clone()) {
+                    let full = root.join(&rel);
+                    fs::write(&full, b"").map_err(SandboxError::io(format!(
+                        "creating the mount point {}",
+                        full.display()
+                    )))?;
+                }
+            } else {
+                mkdir(&rel, &mut created)?;
+            }
         }
         for dir in ["dev", "proc", "tmp"] {
             mkdir(Path::new(dir), &mut created)?;
@@ -267,28 +320,40 @@ impl JailSpec {
         self.mount_points().contains(&abs)
     }
 
-    /// The command that runs the spec under `isolation`, with rlimits, the socket tripwire, a
-    /// new session and (fallback) the namespace setup applied between fork and exec.
+    /// The command that runs the spec under `isolation` (prepare the capture root first),
+    /// with rlimits, the socket tripwire (without network), a new session and a pid
+    /// namespace. Its pid leads a process group: killing that group kills the whole tree.
     pub fn command(&self, isolation: &Isolation) -> Result<Command, SandboxError> {
-        let uid = isolation.uid();
         let limits = self.limits.clone();
-        let filter = crate::seccomp_filter::network_filter();
+        let filter = (!self.network).then(crate::seccomp_filter::network_filter);
+        let rootless = isolation.rootless();
         let mut cmd;
-        let mut namespace_setup: Option<NamespaceSetup> = None;
+        let mut launch: Option<namespaces::Launch> = None;
         match isolation {
-            Isolation::Bubblewrap { bwrap, .. } => {
+            Isolation::Bubblewrap {
+                bwrap, uid, gid, ..
+            } => {
                 cmd = Command::new(bwrap);
+                if rootless {
+                    cmd.args(["--unshare-user", "--uid"])
+                        .arg(uid.to_string())
+                        .arg("--gid")
+                        .arg(gid.to_string());
+                }
+                if !self.network {
+                    cmd.arg("--unshare-net");
+                }
                 cmd.args([
-                    "--unshare-net",
                     "--unshare-pid",
                     "--unshare-ipc",
                     "--unshare-uts",
                     "--unshare-cgroup-try",
                     "--die-with-parent",
                     "--new-session",
-                    "--cap-add",
-                    "CAP_SETUID,CAP_SETGID",
                 ]);
+                if !rootless {
+                    cmd.args(["--cap-add", "CAP_SETUID,CAP_SETGID"]);
+                }
                 cmd.arg("--bind").arg(&self.capture_root).arg("/");
                 for (host, inside, writable) in self.binds() {
                     cmd.arg(if writable { "--bind" } else { "--ro-bind" })
@@ -297,23 +362,30 @@ impl JailSpec {
                 }
                 cmd.args(["--dev", "/dev", "--proc", "/proc", "--chdir"])
                     .arg(&self.cwd);
-                cmd.arg(SETPRIV)
-                    .arg(format!("--reuid={uid}"))
-                    .arg(format!("--regid={uid}"))
-                    .args([
-                        "--clear-groups",
-                        "--inh-caps=-all",
-                        "--bounding-set=-all",
-                        "--no-new-privs",
-                        "--",
-                    ])
-                    .arg(&self.program)
-                    .args(&self.args);
+                if rootless {
+                    // The process limit must be set inside bubblewrap's user namespace:
+                    // set outside, it would cap every process of the user.
+                    cmd.arg(detect::PRLIMIT)
+                        .arg(format!("--nproc={0}:{0}", limits.max_processes))
+                        .arg("--");
+                } else {
+                    cmd.arg(detect::SETPRIV)
+                        .arg(format!("--reuid={uid}"))
+                        .arg(format!("--regid={gid}"))
+                        .args([
+                            "--clear-groups",
+                            "--inh-caps=-all",
+                            "--bounding-set=-all",
+                            "--no-new-privs",
+                            "--",
+                        ]);
+                }
+                cmd.arg(&self.program).args(&self.args);
             }
-            Isolation::Namespaces { .. } => {
+            Isolation::Namespaces { uid, gid, .. } => {
                 cmd = Command::new(&self.program);
                 cmd.args(&self.args);
-                namespace_setup = Some(NamespaceSetup::new(self, uid)?);
+                launch = Some(self.launch(*uid, *gid, rootless, filter.clone())?);
             }
         }
         cmd.env_clear();
@@ -323,36 +395,77 @@ impl JailSpec {
         cmd.current_dir("/");
         // SAFETY: getpid has no preconditions.
         let parent = unsafe { libc::getpid() };
-        // SAFETY: the closure only makes async-signal-safe system calls on data prepared above.
+        // SAFETY: the closure only makes async-signal-safe system calls on data prepared
+        // above (see `namespaces` for the namespace chain).
         unsafe {
             cmd.pre_exec(move || {
+                if let Some(launch) = &launch {
+                    return launch.enter(parent);
+                }
                 if libc::setsid() < 0 {
                     return Err(io::Error::last_os_error());
                 }
-                libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                );
-                // The parent may have died between the fork and the prctl: then no signal
-                // will ever come, and the child must not outlive it.
-                if libc::getppid() != parent {
-                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                namespaces::die_with(parent)?;
+                namespaces::set_rlimit(libc::RLIMIT_AS, limits.memory_bytes)?;
+                if !rootless {
+                    namespaces::set_rlimit(libc::RLIMIT_NPROC, limits.max_processes)?;
                 }
-                set_rlimit(libc::RLIMIT_AS, limits.memory_bytes)?;
-                set_rlimit(libc::RLIMIT_NPROC, limits.max_processes)?;
-                set_rlimit(libc::RLIMIT_FSIZE, limits.max_file_bytes)?;
-                set_rlimit(libc::RLIMIT_CORE, 0)?;
-                if let Some(setup) = &namespace_setup {
-                    setup.enter()?;
+                namespaces::set_rlimit(libc::RLIMIT_FSIZE, limits.max_file_bytes)?;
+                namespaces::set_rlimit(libc::RLIMIT_CORE, 0)?;
+                if let Some(filter) = &filter {
+                    if rootless && libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    crate::seccomp_filter::install(filter)?;
                 }
-                crate::seccomp_filter::install(&filter)?;
                 Ok(())
             });
         }
         Ok(cmd)
+    }
+
+    /// The namespace chain's data, with every string allocated before the fork.
+    fn launch(
+        &self,
+        uid: u32,
+        gid: u32,
+        rootless: bool,
+        filter: Option<Vec<libc::sock_filter>>,
+    ) -> Result<namespaces::Launch, SandboxError> {
+        let root = &self.capture_root;
+        let inside = |p: &Path| cstr(&root.join(p.strip_prefix("/").unwrap_or(p)));
+        let mut binds = Vec::new();
+        for (host, inner, writable) in self.binds() {
+            binds.push(namespaces::Bind {
+                src: cstr(&host)?,
+                dst: inside(&inner)?,
+                read_only: !writable,
+            });
+        }
+        for dev in DEVICES {
+            binds.push(namespaces::Bind {
+                src: cstr(Path::new(dev))?,
+                dst: inside(Path::new(dev))?,
+                read_only: false,
+            });
+        }
+        Ok(namespaces::Launch {
+            root: cstr(root)?,
+            binds,
+            proc_target: inside(Path::new("/proc"))?,
+            cwd: cstr(&self.cwd)?,
+            uid,
+            gid,
+            id_maps: rootless.then(|| {
+                (
+                    format!("{uid} {uid} 1\n").into_bytes(),
+                    format!("{gid} {gid} 1\n").into_bytes(),
+                )
+            }),
+            network: self.network,
+            limits: self.limits.clone(),
+            filter,
+        })
     }
 }
 
@@ -364,181 +477,7 @@ const DEVICES: [&str; 5] = [
     "/dev/urandom",
 ];
 
-fn set_rlimit(resource: libc::__rlimit_resource_t, value: u64) -> io::Result<()> {
-    let lim = libc::rlimit {
-        rlim_cur: value as libc::rlim_t,
-        rlim_max: value as libc::rlim_t,
-    };
-    // SAFETY: plain system call with a valid pointer.
-    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 fn cstr(p: &Path) -> Result<CString, SandboxError> {
     CString::new(p.as_os_str().as_bytes())
         .map_err(|_| SandboxError::Setup(format!("NUL in path {}", p.display())))
-}
-
-/// The fallback's namespace + mount setup, with every string allocated before fork.
-struct NamespaceSetup {
-    root: CString,
-    /// (source, target inside root, read_only)
-    binds: Vec<(CString, CString, bool)>,
-    proc_target: CString,
-    cwd: CString,
-    uid: u32,
-}
-
-impl NamespaceSetup {
-    fn new(spec: &JailSpec, uid: u32) -> Result<NamespaceSetup, SandboxError> {
-        let root = &spec.capture_root;
-        let inside = |p: &Path| cstr(&root.join(p.strip_prefix("/").unwrap_or(p)));
-        let mut binds = Vec::new();
-        for (host, inner, writable) in spec.binds() {
-            binds.push((cstr(&host)?, inside(&inner)?, !writable));
-        }
-        for dev in DEVICES {
-            binds.push((cstr(Path::new(dev))?, inside(Path::new(dev))?, false));
-        }
-        Ok(NamespaceSetup {
-            root: cstr(root)?,
-            binds,
-            proc_target: inside(Path::new("/proc"))?,
-            cwd: cstr(&spec.cwd)?,
-            uid,
-        })
-    }
-
-    /// Runs in the child between fork and exec (as root).
-    fn enter(&self) -> io::Result<()> {
-        // SAFETY: system calls with NUL-terminated strings prepared before fork.
-        unsafe {
-            let check = |r: libc::c_int| {
-                if r != 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(())
-                }
-            };
-            check(libc::unshare(
-                libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS,
-            ))?;
-            let none = c"none".as_ptr();
-            check(libc::mount(
-                none,
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ))?;
-            check(libc::mount(
-                self.root.as_ptr(),
-                self.root.as_ptr(),
-                std::ptr::null(),
-                libc::MS_BIND,
-                std::ptr::null(),
-            ))?;
-            for (src, dst, ro) in &self.binds {
-                check(libc::mount(
-                    src.as_ptr(),
-                    dst.as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_BIND | libc::MS_REC,
-                    std::ptr::null(),
-                ))?;
-                let mut flags = libc::MS_BIND | libc::MS_REMOUNT | libc::MS_NOSUID;
-                if *ro {
-                    flags |= libc::MS_RDONLY;
-                }
-                check(libc::mount(
-                    none,
-                    dst.as_ptr(),
-                    std::ptr::null(),
-                    flags,
-                    std::ptr::null(),
-                ))?;
-            }
-            check(libc::mount(
-                c"proc".as_ptr(),
-                self.proc_target.as_ptr(),
-                c"proc".as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                std::ptr::null(),
-            ))?;
-            check(libc::chdir(self.root.as_ptr()))?;
-            check(libc::chroot(c".".as_ptr()))?;
-            check(libc::chdir(self.cwd.as_ptr()))?;
-            check(libc::setgroups(0, std::ptr::null()))?;
-            check(libc::setresgid(self.uid, self.uid, self.uid))?;
-            check(libc::setresuid(self.uid, self.uid, self.uid))?;
-            check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-        }
-        Ok(())
-    }
-}
-
-/// Kills every process of `uid` (the sandbox uid): forks, drops to the uid, `kill(-1)`.
-pub fn kill_all_of_uid(uid: u32) {
-    // SAFETY: the child only makes async-signal-safe calls before `_exit`.
-    unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            if libc::setgroups(0, std::ptr::null()) == 0
-                && libc::setresgid(uid, uid, uid) == 0
-                && libc::setresuid(uid, uid, uid) == 0
-            {
-                libc::kill(-1, libc::SIGKILL);
-            }
-            libc::_exit(0);
-        } else if pid > 0 {
-            let mut status = 0;
-            libc::waitpid(pid, &mut status, 0);
-        }
-    }
-}
-
-/// Kills every process of `uid` and waits (up to `timeout`) until they are gone and reaped,
-/// so that they no longer count against the next run's process limit. Returns whether
-/// none is left.
-pub fn sweep_uid(uid: u32, timeout: std::time::Duration) -> bool {
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        kill_all_of_uid(uid);
-        if tasks_of_uid(uid) == 0 {
-            return true;
-        }
-        if std::time::Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
-/// Number of tasks (threads included, zombies too) currently owned by `uid`, from /proc.
-pub fn tasks_of_uid(uid: u32) -> u64 {
-    let mut total = 0;
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return 0;
-    };
-    let want = format!("Uid:\t{uid}\t");
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name.as_bytes().iter().all(u8::is_ascii_digit) {
-            continue;
-        }
-        let Ok(status) = fs::read_to_string(entry.path().join("status")) else {
-            continue;
-        };
-        if !status.lines().any(|l| l.starts_with(&want)) {
-            continue;
-        }
-        total += status
-            .lines()
-            .find_map(|l| l.strip_prefix("Threads:"))
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .unwrap_or(1);
-    }
-    total
 }

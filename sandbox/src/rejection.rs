@@ -93,6 +93,9 @@ pub enum SandboxError {
     },
     #[error("{0}")]
     Setup(String),
+    /// The work was cancelled (Ctrl-C); the process it waited for was killed.
+    #[error("cancelled (interrupted by the user)")]
+    Cancelled,
 }
 
 impl SandboxError {

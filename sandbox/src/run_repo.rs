@@ -63,6 +63,30 @@ fn set_protected_mtime(path: &Path) -> std::io::Result<()> {
         .set_modified(time)
 }
 
+/// Keeps libgit2 away from the user's and the system's git configuration: a run's
+/// repository needs none (commits carry a fixed signature), and a `$HOME/.gitconfig` the
+/// user cannot read (`HOME=/root` under `sudo -u`) must not stop a run. Also lets a
+/// workspace owned by another user be read.
+fn without_user_config() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for level in [
+            git2::ConfigLevel::System,
+            git2::ConfigLevel::XDG,
+            git2::ConfigLevel::Global,
+            git2::ConfigLevel::ProgramData,
+        ] {
+            // SAFETY: libgit2's global options are set once, before this process opens any
+            // repository through `RunRepo` (the only user of git2 in mobevolve).
+            let _ = unsafe { git2::opts::set_search_path(level, "") };
+        }
+        // The workspace a run starts from may belong to another user (a shared checkout):
+        // it is only read, for its .gitignore, so git's owner check must not hide it.
+        // SAFETY: as above.
+        let _ = unsafe { git2::opts::set_verify_owner_validation(false) };
+    });
+}
+
 fn check_name(name: &str) -> Result<(), SandboxError> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -133,6 +157,7 @@ fn update_tree(
 /// Collects the workspace's source files (repository path → bytes), honouring .gitignore
 /// when the workspace is a git repository and never following symlinks.
 fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
+    without_user_config();
     let ignore = Repository::open(root).ok();
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
@@ -151,6 +176,10 @@ fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
                 .map_err(SandboxError::io(format!("stat {}", rel_path.display())))?;
             if kind.is_dir() && (SKIPPED_DIRS.contains(&name.as_str()) || name.starts_with(".tmp"))
             {
+                continue;
+            }
+            // A linked worktree's `.git` is a file pointing to the main repository.
+            if name == ".git" {
                 continue;
             }
             if let Some(repo) = &ignore {
@@ -174,6 +203,7 @@ impl RunRepo {
     /// Creates `<run_dir>/repo` holding a snapshot of `workspace_root`'s source as the first
     /// commit on `main`.
     pub fn init(run_dir: &Path, workspace_root: &Path) -> Result<RunRepo, SandboxError> {
+        without_user_config();
         let repo_dir = run_dir.join("repo");
         if repo_dir.exists() {
             return Err(SandboxError::Setup(format!(
@@ -220,6 +250,7 @@ impl RunRepo {
 
     /// Opens an existing run repository.
     pub fn open(run_dir: &Path) -> Result<RunRepo, SandboxError> {
+        without_user_config();
         let repo =
             Repository::open_bare(run_dir.join("repo")).map_err(SandboxError::git("open"))?;
         Ok(RunRepo {

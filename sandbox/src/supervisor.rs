@@ -1,9 +1,12 @@
 //! Runs one jailed process tree to completion under its limits: wall time (the whole tree is
-//! SIGKILLed, without the child's cooperation), captured output (killed past the cap), and a
-//! watch on the sandbox uid's task count; afterwards it sweeps up stray processes and lists
-//! writes that landed outside the allowed folders.
+//! SIGKILLed, without the child's cooperation), captured output (killed past the cap),
+//! cancellation (killed at once), and a watch on the tree's task count; afterwards it
+//! sweeps up stray processes and lists writes that landed outside the allowed folders.
 
-use crate::jail::{kill_all_of_uid, sweep_uid, tasks_of_uid, Isolation, JailSpec};
+use crate::cancel::CancelToken;
+use crate::jail::{
+    descendant_tasks, kill_all_of_uid, kill_group, kill_jail, sweep_uid, Isolation, JailSpec,
+};
 use crate::rejection::SandboxError;
 use std::io::Read;
 use std::process::{ExitStatus, Stdio};
@@ -37,7 +40,8 @@ pub struct Finished {
     pub elapsed: Duration,
     pub timed_out: bool,
     pub output_exceeded: bool,
-    /// Highest task count of the sandbox uid seen while it ran.
+    /// Highest task count of the jailed tree seen while it ran (the jail's own keeper and
+    /// init, or bubblewrap's two processes, not counted).
     pub peak_tasks: u64,
     /// Sandbox paths written outside the allowed folders.
     pub foreign_writes: Vec<String>,
@@ -55,7 +59,8 @@ fn exit_of(status: ExitStatus, isolation: &Isolation) -> Exit {
         return Exit::Signal(sig);
     }
     let code = status.code().unwrap_or(-1);
-    // bubblewrap reports a child killed by signal N as exit code 128 + N.
+    // bubblewrap reports a child killed by signal N as exit code 128 + N (the namespace
+    // sandbox's keeper dies of the same signal instead).
     if matches!(isolation, Isolation::Bubblewrap { .. }) && (129..=128 + 64).contains(&code) {
         return Exit::Signal(code - 128);
     }
@@ -90,21 +95,32 @@ fn reader(
     rx
 }
 
+/// Processes of a jail that are not the candidate's: the keeper and init of the namespace
+/// sandbox, bubblewrap's monitor and init.
+const JAIL_OWN_TASKS: u64 = 2;
+
 /// Runs `spec` under `isolation`, capturing at most `output_cap` bytes of stdout + stderr.
+/// Returns [`SandboxError::Cancelled`] (the tree killed) when `cancel` is or becomes set.
 pub fn run(
     spec: &JailSpec,
     isolation: &Isolation,
     output_cap: u64,
+    cancel: &CancelToken,
 ) -> Result<Finished, SandboxError> {
+    if cancel.is_cancelled() {
+        return Err(SandboxError::Cancelled);
+    }
     let uid = isolation.uid();
+    let by_uid = !isolation.rootless();
     // Nothing of an earlier run may linger under the sandbox uid (it would count against
-    // the process limit and could interfere).
-    if !sweep_uid(uid, Duration::from_secs(10)) {
+    // the process limit and could interfere). Rootless, the uid is the caller's: the pid
+    // namespace alone contains the tree.
+    if by_uid && !sweep_uid(uid, Duration::from_secs(10)) {
         return Err(SandboxError::Setup(format!(
             "processes of sandbox uid {uid} survive SIGKILL; is another sandbox using the same uid?"
         )));
     }
-    let prepared = spec.prepare_root(uid)?;
+    let prepared = spec.prepare_root(isolation.owner())?;
     let mut cmd = spec.command(isolation)?;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -132,21 +148,30 @@ pub fn run(
     let deadline = start + spec.limits.wall_time;
     let mut timed_out = false;
     let mut output_exceeded = false;
+    let mut cancelled = false;
     let mut peak_tasks = 0;
     let mut next_sample = Instant::now();
-    let kill_tree = || {
-        // SAFETY: plain system call; the child leads its own process group (setsid).
-        unsafe {
-            libc::killpg(pgid, libc::SIGKILL);
+    // When the kill was first asked for: the jail's leader is killed outright only after
+    // a grace period (it may be creating its namespace; see `kill_jail`).
+    let mut kill_asked: Option<Instant> = None;
+    let mut kill_tree = || {
+        // The child leads its own process group (setsid); when the pid namespace's init
+        // dies, the kernel kills everything left in the namespace.
+        let asked = *kill_asked.get_or_insert_with(Instant::now);
+        kill_jail(pgid, asked.elapsed() > Duration::from_secs(2));
+        if by_uid {
+            kill_all_of_uid(uid);
         }
-        kill_all_of_uid(uid);
     };
     let status = loop {
         if let Some(status) = child.try_wait().map_err(SandboxError::io("waiting"))? {
             break status;
         }
         let now = Instant::now();
-        if now >= deadline {
+        if cancel.is_cancelled() {
+            cancelled = true;
+            kill_tree();
+        } else if now >= deadline {
             timed_out = true;
             kill_tree();
         } else if exceeded.load(Ordering::SeqCst) {
@@ -154,15 +179,21 @@ pub fn run(
             kill_tree();
         }
         if now >= next_sample {
-            peak_tasks = peak_tasks.max(tasks_of_uid(uid));
+            let tasks = descendant_tasks(pgid).saturating_sub(JAIL_OWN_TASKS);
+            peak_tasks = peak_tasks.max(tasks);
             next_sample = now + Duration::from_millis(100);
         }
         thread::sleep(Duration::from_millis(10));
     };
     let elapsed = start.elapsed();
     // Sweep up anything that outlived the main process (daemonised or re-parented).
-    kill_tree();
-    sweep_uid(uid, Duration::from_secs(5));
+    kill_group(pgid);
+    if by_uid {
+        kill_all_of_uid(uid);
+    }
+    if by_uid {
+        sweep_uid(uid, Duration::from_secs(5));
+    }
     let collect =
         |rx: mpsc::Receiver<Vec<u8>>| rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
     let stdout = collect(out_rx);
@@ -170,6 +201,9 @@ pub fn run(
     output_exceeded |= exceeded.load(Ordering::SeqCst);
     let foreign_writes = spec.foreign_writes(&prepared);
     let _ = crate::fs_safety::remove_tree(&spec.capture_root);
+    if cancelled {
+        return Err(SandboxError::Cancelled);
+    }
     Ok(Finished {
         exit: exit_of(status, isolation),
         stdout,

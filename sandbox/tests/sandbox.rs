@@ -176,6 +176,27 @@ fn fixture() -> MutexGuard<'static, Fixture> {
         .unwrap_or_else(|e| e.into_inner())
 }
 
+/// The isolation the suite runs in: `MOBEVOLVE_ISOLATION` (`auto`, the default: bubblewrap
+/// when it works, else namespaces; `bubblewrap`; `namespaces`). CI runs the suite once in
+/// each mode.
+fn mode() -> IsolationChoice {
+    IsolationChoice::from_env().unwrap()
+}
+
+/// Whether `isolation` is what [`mode`] asked for.
+fn is_requested_mode(isolation: &sandbox::Isolation) -> bool {
+    matches!(
+        (mode(), isolation),
+        (
+            IsolationChoice::Bubblewrap,
+            sandbox::Isolation::Bubblewrap { .. }
+        ) | (
+            IsolationChoice::Namespaces,
+            sandbox::Isolation::Namespaces { .. }
+        ) | (IsolationChoice::Auto, _)
+    )
+}
+
 fn config(isolation: IsolationChoice) -> SandboxConfig {
     let mut c = SandboxConfig {
         isolation,
@@ -315,7 +336,7 @@ fn rejection(o: &Outcome) -> &Rejection {
 fn good_diff_is_applied_built_tested_rolled_out_scored_and_accepted() {
     let mut fx = fixture();
     let diff = hook_diff("pub fn hook() {\n    let _ = std::hint::black_box(1 + 1);\n}");
-    let o = evaluate(&mut fx, IsolationChoice::Bubblewrap, Some(&diff), &[]);
+    let o = evaluate(&mut fx, mode(), Some(&diff), &[]);
     let verified = o.report.outcome.as_ref().expect("verified");
     assert_eq!(verified.persons, PERSONS);
     assert!(
@@ -351,29 +372,20 @@ fn good_diff_is_applied_built_tested_rolled_out_scored_and_accepted() {
         assert_eq!(new_main, commit, "fast-forward");
     }
     assert_eq!(fx.run.diff_of(&new_main).unwrap(), shown);
-    assert!(matches!(
-        o.report.isolation,
-        sandbox::Isolation::Bubblewrap { .. }
-    ));
+    assert!(
+        is_requested_mode(&o.report.isolation),
+        "{:?}",
+        o.report.isolation
+    );
 }
 
 #[test]
 fn agent_edits_in_the_worktree_are_collected() {
     let mut fx = fixture();
     let lib = LIB_RS.replace("pub fn hook() {}", "pub fn hook() {\n    let _ = 2;\n}");
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        None,
-        &[("heuristics/src/lib.rs", &lib)],
-    );
+    let o = evaluate(&mut fx, mode(), None, &[("heuristics/src/lib.rs", &lib)]);
     assert!(o.report.outcome.is_ok(), "{:?}", o.report.outcome);
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        None,
-        &[("heuristics/tests/guard.rs", "")],
-    );
+    let o = evaluate(&mut fx, mode(), None, &[("heuristics/tests/guard.rs", "")]);
     assert!(
         matches!(rejection(&o), Rejection::OutsideScope { path, .. } if path == "heuristics/tests/guard.rs")
     );
@@ -384,7 +396,7 @@ fn agent_edits_in_the_worktree_are_collected() {
 fn diff_that_does_not_apply_names_the_hunk() {
     let mut fx = fixture();
     let diff = "--- a/heuristics/src/lib.rs\n+++ b/heuristics/src/lib.rs\n@@ -2,1 +2,1 @@\n-pub fn hook() { nothing_like_this(); }\n+pub fn hook() {}\n";
-    let o = evaluate(&mut fx, IsolationChoice::Bubblewrap, Some(diff), &[]);
+    let o = evaluate(&mut fx, mode(), Some(diff), &[]);
     match rejection(&o) {
         Rejection::DiffDoesNotApply { file, hunk, reason } => {
             assert_eq!(file, "heuristics/src/lib.rs");
@@ -421,7 +433,7 @@ fn diff_that_does_not_apply_names_the_hunk() {
 fn change_to_protected_path_is_rejected_before_building() {
     let mut fx = fixture();
     let diff = "--- a/heuristics/Cargo.toml\n+++ b/heuristics/Cargo.toml\n@@ -1,1 +1,1 @@\n-[package]\n+[package] # evil\n";
-    let o = evaluate(&mut fx, IsolationChoice::Bubblewrap, Some(diff), &[]);
+    let o = evaluate(&mut fx, mode(), Some(diff), &[]);
     assert!(
         matches!(rejection(&o), Rejection::OutsideScope { path, .. } if path == "heuristics/Cargo.toml")
     );
@@ -433,7 +445,7 @@ fn compile_error_is_trimmed_for_the_agent() {
     let mut fx = fixture();
     let o = evaluate(
         &mut fx,
-        IsolationChoice::Bubblewrap,
+        mode(),
         Some(&hook_diff("pub fn hook() {\n    let x: u32 = \"nope\";\n}")),
         &[],
     );
@@ -454,7 +466,7 @@ fn compile_error_is_trimmed_for_the_agent() {
 fn failing_guard_test_is_rejected() {
     let mut fx = fixture();
     let diff = "--- a/heuristics/src/lib.rs\n+++ b/heuristics/src/lib.rs\n@@ -12,3 +12,3 @@\n     s.push_str(&first_slot(person));\n-    for _ in 1..24 {\n+    for _ in 1..23 {\n         s.push_str(\",Home\");\n";
-    let o = evaluate(&mut fx, IsolationChoice::Bubblewrap, Some(diff), &[]);
+    let o = evaluate(&mut fx, mode(), Some(diff), &[]);
     match rejection(&o) {
         Rejection::TestsFailed { trimmed } => {
             assert!(trimmed.contains("diary_has_24_slots"), "{trimmed}")
@@ -467,12 +479,7 @@ fn failing_guard_test_is_rejected() {
 fn endless_loop_is_killed_at_the_wall_time() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    std::thread::spawn(|| loop { std::hint::spin_loop() });\n    loop { std::hint::spin_loop() }\n}";
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::Timeout {
@@ -487,12 +494,7 @@ fn unbounded_allocation_hits_the_memory_limit() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    let mut v: Vec<Vec<u8>> = Vec::new();\n    loop { v.push(vec![1u8; 1 << 24]); }\n}";
     let start = Instant::now();
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::MemoryLimit {
@@ -508,12 +510,7 @@ const FORK_BOMB: &str = "pub fn hook() {\n    loop {\n        if let Err(e) = st
 #[test]
 fn fork_bomb_hits_the_process_limit() {
     let mut fx = fixture();
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        Some(&hook_diff(FORK_BOMB)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(FORK_BOMB)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::ProcessLimit {
@@ -541,12 +538,7 @@ fn network_access_is_denied() {
     let mut fx = fixture();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        Some(&hook_diff(&network_body(port))),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(&network_body(port))), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::NetworkDenied {
@@ -569,7 +561,7 @@ fn writing_outside_the_worktree_is_caught_and_contained() {
     let host_file = fx.host_file.clone();
     let o = evaluate(
         &mut fx,
-        IsolationChoice::Bubblewrap,
+        mode(),
         Some(&hook_diff(&escape_body(&host_file))),
         &[],
     );
@@ -586,12 +578,7 @@ fn writing_outside_the_worktree_is_caught_and_contained() {
 fn printing_gigabytes_hits_the_output_limit() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    let line = \"x\".repeat(1 << 20);\n    loop { println!(\"{line}\"); }\n}";
-    let o = evaluate(
-        &mut fx,
-        IsolationChoice::Bubblewrap,
-        Some(&hook_diff(body)),
-        &[],
-    );
+    let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
         &Rejection::OutputLimit {
@@ -606,7 +593,7 @@ fn printing_gigabytes_hits_the_output_limit() {
 fn nondeterministic_rollout_is_rejected() {
     let mut fx = fixture();
     let diff = "--- a/heuristics/src/lib.rs\n+++ b/heuristics/src/lib.rs\n@@ -4,4 +4,5 @@\n pub fn first_slot(person: &str) -> String {\n     let _ = person;\n-    \"Home\".to_string()\n+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();\n+    if t.subsec_nanos() % 2 == 0 { \"Home\".to_string() } else { \"Work\".to_string() }\n }\n";
-    let o = evaluate(&mut fx, IsolationChoice::Bubblewrap, Some(diff), &[]);
+    let o = evaluate(&mut fx, mode(), Some(diff), &[]);
     match rejection(&o) {
         Rejection::NonDeterministic {
             line,
@@ -709,5 +696,13 @@ fn incremental_caches_are_discarded_but_built_artifacts_kept() {
     assert_eq!(fs::read(&rlib).unwrap(), b"rlib");
 }
 
+#[path = "sandbox/agent_jail.rs"]
+mod agent_jail;
 #[path = "sandbox/hostile_diffs.rs"]
 mod hostile_diffs;
+#[path = "sandbox/jail_support.rs"]
+mod jail_support;
+#[path = "sandbox/process_trees.rs"]
+mod process_trees;
+#[path = "sandbox/rootless.rs"]
+mod rootless;

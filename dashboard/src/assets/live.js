@@ -11,7 +11,7 @@
   const status = document.getElementById("live-status");
   const live = document.getElementById("live");
   const kinds = ["run_created", "round_started", "phase_started", "phase_finished",
-    "phase_failed", "decision", "round_finished", "final_evaluation", "status_changed",
+    "phase_failed", "phase_interrupted", "decision", "round_finished", "final_evaluation", "status_changed",
     "setting_changed"];
   let timer = null;
   body.dataset.live = "starting";
@@ -24,6 +24,9 @@
       case "phase_finished": return "round " + e.round + ": " + e.phase + " finished in " +
         e.secs.toFixed(1) + " s";
       case "phase_failed": return "round " + e.round + ": " + e.phase + " failed: " + e.error;
+      case "phase_interrupted": return "round " + e.round + ": " + e.phase +
+        " interrupted (redone on resume)";
+      case "setting_changed": return e.setting + " changed from " + e.old + " to " + e.new;
       case "decision": return "round " + e.round + ": " + e.outcome.replace(/_/g, " ") +
         " — " + e.reason;
       case "round_finished": return "round " + e.round + " finished";

@@ -62,6 +62,7 @@ fn expected_tables() -> Vec<String> {
         "round_phases",
         "rounds",
         "run_events",
+        "run_settings_changes",
         "runs",
         "trial_memory",
         "verification_records",
@@ -101,6 +102,84 @@ async fn a_missing_or_empty_file_is_migrated_and_reopening_is_idempotent() {
     let memory = Memory::open(&empty).await.unwrap();
     assert_eq!(memory.applied_migrations().await.unwrap(), known);
     assert!(memory.list_runs().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn phase_logs_survive_the_migration_that_adds_the_interrupted_state() {
+    let dir = TempDir::new("phases");
+    let db = dir.db();
+    // A database written before phases could be `interrupted` (the table is rebuilt).
+    let mut old = Migrator::new(migrations_dir()).await.unwrap();
+    let before: Vec<_> = old
+        .iter()
+        .filter(|m| m.version < 20260701000001)
+        .cloned()
+        .collect();
+    old.migrations = Cow::Owned(before);
+    let pool = raw_pool(&db).await;
+    old.run(&pool).await.unwrap();
+    close_raw(pool).await;
+    {
+        // Rounds written by that version: its pool, its schema.
+        let pool = raw_pool(&db).await;
+        sqlx::query(
+            "INSERT INTO runs (benchmark, benchmark_hash, evaluator_version, agent, model, seeds,
+                    acceptance_rule, budgets, initial_commit, current_commit, created_at, updated_at)
+             VALUES ('atus-2014', 'h', 'e', 'a', 'm', '[1]', 'r', '{}', 'c0', 'c0', 1, 2)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO rounds (run_id, round, parent_commit, started_at) VALUES (1, 1, 'c0', 5)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        for (position, (phase, state)) in [("parent_rollout", "done"), ("attribution", "failed")]
+            .iter()
+            .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO round_phases (run_id, round, phase, position, state, attempts, artifacts, error)
+                 VALUES (1, 1, ?, ?, ?, 1, '{\"k\": 1}', 'boom')",
+            )
+            .bind(phase)
+            .bind(position as i64)
+            .bind(state)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        close_raw(pool).await;
+    }
+    let memory = Memory::open(&db).await.unwrap();
+    assert_eq!(
+        memory.applied_migrations().await.unwrap(),
+        all_migrations().await
+    );
+    let log = memory.phase_log(1, 1).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].state, memory::PhaseState::Done);
+    assert_eq!(log[0].artifacts, Some(serde_json::json!({"k": 1})));
+    assert_eq!(log[1].state, memory::PhaseState::Failed);
+    assert_eq!(log[1].error.as_deref(), Some("boom"));
+    // The new state can be written, and the round still cascades from its run.
+    let lock = memory.lock_run(1).await.unwrap();
+    memory
+        .begin_phase(&lock, 1, memory::Phase::Attribution)
+        .await
+        .unwrap();
+    memory
+        .interrupt_phase(&lock, 1, memory::Phase::Attribution)
+        .await
+        .unwrap();
+    assert_eq!(
+        memory.phase_log(1, 1).await.unwrap()[1].state,
+        memory::PhaseState::Interrupted
+    );
+    memory.delete_run(lock).await.unwrap();
+    assert!(memory.phase_log(1, 1).await.is_err());
 }
 
 #[tokio::test]
@@ -245,4 +324,27 @@ async fn corrupt_files_are_refused_untouched() {
     let err = Memory::open(&truncated).await.unwrap_err();
     assert!(matches!(err, MemoryError::Corrupt { .. }), "{err:?}");
     assert_eq!(bytes(&truncated), data[..1000].to_vec());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn processes_opening_a_new_database_at_once_all_succeed() {
+    // A `status` while a `run` creates the database: the migrations must not race.
+    for attempt in 0..5 {
+        let dir = TempDir::new(&format!("race-{attempt}"));
+        let db = dir.db();
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { Memory::open(&db).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            open.await.unwrap().unwrap();
+        }
+        let memory = Memory::open(&db).await.unwrap();
+        assert_eq!(
+            memory.applied_migrations().await.unwrap(),
+            all_migrations().await
+        );
+    }
 }

@@ -48,7 +48,11 @@ fn evaluate_run(id: i64, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         let real = scoring::read_split_logged(
             &best.bench,
             split,
-            &format!("evaluate --run {id} --split {}", split.name()),
+            &format!(
+                "evaluate --run {id} --split {} (run {id} of {})",
+                split.name(),
+                runs_root.display()
+            ),
         )?;
         let view = best.persons_view(split)?;
         let seeds = best.settings.evolution_seed_list();

@@ -41,7 +41,11 @@ fn reader_went_away(e: &anyhow::Error) -> bool {
 
 /// Generates and writes the population; returns the summary line.
 fn generate(args: &GenerateArgs) -> anyhow::Result<String> {
-    let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, &args.benchmark)?)?;
+    let name = args
+        .benchmark
+        .as_deref()
+        .context("--benchmark is required (or --run RUN)")?;
+    let bench = Benchmark::open(&paths::benchmark_dir(&args.bench.dir, name)?)?;
     let started = Instant::now();
     let train = bench.read_split(Split::Train)?;
     let state = heuristics::GeneratorState::build(&bench, &train);
@@ -242,6 +246,12 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let runs_root = std::path::absolute(&args.runs.dir)?;
     crate::commands::run::runtime()?.block_on(async move {
         let best = BestGenerator::open(id, &runs_root, &bench_root).await?;
+        if let Some(name) = args.benchmark.as_deref().filter(|n| *n != best.config.benchmark) {
+            anyhow::bail!(
+                "run {id} evolved a generator for {}, not {name} (leave out --benchmark to use the run's)",
+                best.config.benchmark
+            );
+        }
         let commit = best.summary.current_commit.clone();
         let started = Instant::now();
         let (view, persons) = match (&args.persons, args.split) {
@@ -256,7 +266,7 @@ fn generate_with_run(id: i64, args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             }
             (None, Some(split)) => {
                 if split.split() == Split::Test {
-                    scoring::log_test_read(&best.bench, &format!("generate --run {id} --split test (persons only)"))?;
+                    scoring::log_test_read(&best.bench, &format!("generate --run {id} --split test (persons only; run {id} of {})", runs_root.display()))?;
                 }
                 let view = best.persons_view(split.split())?;
                 (view, sandbox::RolloutPersons::Split(split.split().name().to_string()))

@@ -8,7 +8,6 @@ use anyhow::{bail, Context};
 use memory::Memory;
 use sandbox::RunRepo;
 use serde_json::json;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -136,7 +135,7 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         let colour = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && !args.json,
+            ColorChoice::Auto => crate::terminal::colour(&std::io::stdout()) && !args.json,
         };
         let repo = RunRepo::open(&run_dir(&args.runs.dir, args.run))?;
         let committed = candidate.commit != record.parent_commit;

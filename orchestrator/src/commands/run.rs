@@ -1,12 +1,17 @@
 //! `orchestrator run` and `orchestrator resume`: start, continue and drive evolution runs.
 
 use crate::cli::{ResumeArgs, RunArgs};
-use crate::evolution::run::{database_path, DriveEnd, Run};
+use crate::evolution::run::{database_path, run_dir, DriveEnd, Run};
 use crate::evolution::settings::RunSettings;
+use crate::evolution::settings_update::{conflicts, SettingsUpdate};
+use anyhow::Context;
 use memory::{Memory, RunStatus};
 use std::process::ExitCode;
 
-pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
+/// `run`: continues the latest interrupted run of the same benchmark and agent (refusing
+/// flags given on the command line that differ from its settings), or starts a new one.
+/// `given(id)` says whether the flag with clap id `id` was given on the command line.
+pub fn run(mut args: RunArgs, given: &dyn Fn(&str) -> bool) -> anyhow::Result<ExitCode> {
     // Candidate processes run in other root folders: every path they get is absolute.
     args.bench.dir = std::path::absolute(&args.bench.dir)?;
     args.runs.dir = std::path::absolute(&args.runs.dir)?;
@@ -25,14 +30,26 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         };
         let mut run = match resumable {
             Some(id) => {
+                let stored = stored_settings(&args.runs.dir, id)?;
+                let differ = conflicts(&settings, &stored, given);
+                if !differ.is_empty() {
+                    anyhow::bail!(
+                        "`run` would continue interrupted run {id}, but {} from its settings: {}. \
+                         Pass --new to start a new run with them; a run's rounds, budget and \
+                         token caps, model, endpoint and agent timeout can be changed with \
+                         `orchestrator resume {id} --rounds N --budget-usd X --max-tokens N \
+                         --model M --base-url URL --agent-timeout SECS`",
+                        if differ.len() == 1 { "this flag differs" } else { "these flags differ" },
+                        differ.join(", ")
+                    );
+                }
                 eprintln!(
                     "continuing interrupted run {id} ({} with the {} agent); pass --new to start a fresh run",
                     settings.benchmark,
                     settings.agent.name()
                 );
-                let mut run = Run::reopen(id, &args.bench.dir, &args.runs.dir).await?;
-                run.settings.rounds = run.settings.rounds.max(args.rounds);
-                run
+                Run::reopen(id, &args.bench.dir, &args.runs.dir, &SettingsUpdate::default())
+                    .await?
             }
             None => {
                 Run::create(
@@ -51,13 +68,28 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 pub fn resume(mut args: ResumeArgs) -> anyhow::Result<ExitCode> {
     args.bench.dir = std::path::absolute(&args.bench.dir)?;
     args.runs.dir = std::path::absolute(&args.runs.dir)?;
+    let update = SettingsUpdate {
+        rounds: args.rounds,
+        budget_usd: args.budget_usd,
+        max_tokens: args.max_tokens,
+        model: args.model.clone(),
+        base_url: args.base_url.clone(),
+        agent_timeout_secs: args.agent_timeout,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
     runtime()?.block_on(async move {
-        let mut run = Run::reopen(args.run, &args.bench.dir, &args.runs.dir).await?;
-        if let Some(rounds) = args.rounds {
-            run.settings.rounds = rounds;
-        }
+        let mut run = Run::reopen(args.run, &args.bench.dir, &args.runs.dir, &update).await?;
         finish(drive(&mut run).await?, &run)
     })
+}
+
+/// The settings run `id` was started (or last resumed) with.
+fn stored_settings(runs_root: &std::path::Path, id: i64) -> anyhow::Result<RunSettings> {
+    let path = run_dir(runs_root, id).join("settings.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("run {id}: cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("run {id}: {} is not valid", path.display()))
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

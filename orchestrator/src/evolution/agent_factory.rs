@@ -4,8 +4,8 @@ use crate::evolution::llm_store::MemoryLlmStore;
 use crate::evolution::run::shared_budget;
 use crate::evolution::settings::AgentSettings;
 use agents::{
-    Agent, BudgetLimits, BuiltinAgent, CommandAgent, CommandConfig, InboxAgent, InboxConfig,
-    OpenAiAgent, OpenAiConfig, OpenAiMode, SharedBudget,
+    Agent, BudgetLimits, BuiltinAgent, CommandAgent, CommandConfig, CommandJail, InboxAgent,
+    InboxConfig, OpenAiAgent, OpenAiConfig, OpenAiMode, SharedBudget,
 };
 use memory::{Memory, RunLock};
 use std::sync::Arc;
@@ -17,12 +17,14 @@ pub fn make_agent(
     lock: Arc<RunLock>,
     spent: (f64, u64),
     templates: prompts::Templates,
+    jail: Arc<dyn CommandJail>,
 ) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
     make_agent_with_store(
         settings,
         Arc::new(MemoryLlmStore { memory, lock }),
         spent,
         templates,
+        Some(jail),
     )
 }
 
@@ -32,6 +34,7 @@ fn make_agent_with_store(
     store: Arc<dyn agents::LlmCallStore>,
     spent: (f64, u64),
     templates: prompts::Templates,
+    jail: Option<Arc<dyn CommandJail>>,
 ) -> anyhow::Result<(Box<dyn Agent>, Option<SharedBudget>)> {
     Ok(match settings {
         AgentSettings::Builtin => (Box::new(BuiltinAgent), None),
@@ -76,6 +79,7 @@ fn make_agent_with_store(
         } => {
             let mut config = CommandConfig::new(command);
             config.timeout = Duration::from_secs(*timeout_secs);
+            config.jail = jail;
             (Box::new(CommandAgent::new(config)), None)
         }
         AgentSettings::Inbox { dir, timeout_secs } => {
@@ -101,12 +105,13 @@ pub async fn preflight(
                 Arc::new(agents::MemoryCallStore::default()),
                 (0.0, 0),
                 templates,
+                None,
             )?;
             agent
         }
         other => {
             let store = Arc::new(agents::MemoryCallStore::default());
-            make_agent_with_store(other, store, (0.0, 0), templates)?.0
+            make_agent_with_store(other, store, (0.0, 0), templates, None)?.0
         }
     };
     agent

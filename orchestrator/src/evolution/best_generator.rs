@@ -9,7 +9,7 @@ use crate::scoring;
 use anyhow::{anyhow, bail, Context};
 use memory::{Memory, RunConfig, RunLock, RunSummary};
 use mobility::{Benchmark, Split};
-use sandbox::{Limits, RolloutPersons, RolloutRequest, RunRepo, Sandbox, SandboxConfig};
+use sandbox::{Limits, RolloutPersons, RolloutRequest, RunRepo, Sandbox};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -107,10 +107,7 @@ impl BestGenerator {
         seeds: &[u64],
         limits: Option<Limits>,
     ) -> anyhow::Result<Vec<Vec<u8>>> {
-        let mut config = SandboxConfig {
-            sandbox_uid: sandbox_uid(&self.dir),
-            ..SandboxConfig::default()
-        };
+        let mut config = crate::evolution::run::sandbox_config(sandbox_uid(&self.dir))?;
         if let Some(limits) = limits {
             config.limits = limits;
         }

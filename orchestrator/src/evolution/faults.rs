@@ -34,3 +34,21 @@ pub fn maybe_kill(round: u32, phase: Phase, moment: Moment) {
         }
     }
 }
+
+pub const HOLD_AT_ENV: &str = "MOBEVOLVE_HOLD_AT";
+
+/// A test hook for interruption tests: `MOBEVOLVE_HOLD_AT=<round>:<phase>` makes that phase
+/// wait, before its work, until it is interrupted (a phase that is over in milliseconds
+/// can then be caught by a signal). Unset, it costs one environment lookup per phase.
+pub async fn maybe_hold(round: u32, phase: Phase) {
+    let Ok(spec) = std::env::var(HOLD_AT_ENV) else {
+        return;
+    };
+    if spec == format!("{round}:{}", phase.name()) {
+        eprintln!(
+            "{HOLD_AT_ENV}: holding round {round}, phase {}",
+            phase.name()
+        );
+        std::future::pending::<()>().await;
+    }
+}

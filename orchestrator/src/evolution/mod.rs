@@ -15,12 +15,14 @@
 //! - `progress`: what the terminal shows; `faults`: the crash-test hook.
 
 pub mod agent_factory;
+pub mod agent_jail;
 pub mod bench_context;
 pub mod best_generator;
 pub mod change;
 pub mod disk;
 pub mod evaluations;
 pub mod faults;
+pub mod interrupt;
 pub mod llm_store;
 pub mod paired_test;
 pub mod progress;
@@ -31,5 +33,6 @@ pub mod run;
 pub mod run_report;
 pub mod seeds;
 pub mod settings;
+pub mod settings_update;
 pub mod validation_split;
 pub mod workbench;

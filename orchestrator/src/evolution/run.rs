@@ -4,17 +4,20 @@
 
 use crate::evolution::agent_factory;
 use crate::evolution::bench_context::BenchContext;
+use crate::evolution::interrupt::Interrupt;
 use crate::evolution::round;
 use crate::evolution::settings::RunSettings;
+use crate::evolution::settings_update::SettingsUpdate;
 use crate::evolution::validation_split::make_view;
 use crate::evolution::workbench::PreviewContext;
+use crate::paths;
 use crate::scoring;
 use agents::{Agent, Budget, BudgetLimits, SharedBudget};
 use anyhow::{bail, Context};
 use memory::{Budgets, Memory, RunConfig, RunLock, RunStatus};
-use sandbox::{RunRepo, Sandbox, SandboxConfig};
+use sandbox::{IsolationChoice, RunRepo, Sandbox, SandboxConfig};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 /// The database of every run under a runs folder.
@@ -55,7 +58,10 @@ pub struct Run {
     pub templates: prompts::Templates,
     pub agent: Box<dyn Agent>,
     pub budget: Option<SharedBudget>,
+    /// Set once the user asked to stop (checked between phases).
     pub interrupted: Arc<AtomicBool>,
+    /// The stop request itself: waited on during a phase, cancels the sandbox.
+    pub interrupt: Interrupt,
 }
 
 /// How a `drive` ended.
@@ -85,6 +91,10 @@ impl Run {
             }
             None => crate::evolution::seeds::new_secret()?,
         };
+        // Nothing is created before candidates are known to be isolable on this machine
+        // (as root, or rootless with user namespaces), and the toolchain is found.
+        Sandbox::new(sandbox_config(SandboxConfig::default().sandbox_uid)?)
+            .context("cannot start a run")?;
         // Both benchmarks must be intact before anything is created.
         let share = settings.rule.selection_share;
         let staging_name = format!(
@@ -155,7 +165,12 @@ impl Run {
 
     /// Reopens run `id` for driving (refused while another process drives it, or when the
     /// benchmark's content changed since the run started).
-    pub async fn reopen(id: i64, bench_root: &Path, runs_root: &Path) -> anyhow::Result<Run> {
+    pub async fn reopen(
+        id: i64,
+        bench_root: &Path,
+        runs_root: &Path,
+        change: &SettingsUpdate,
+    ) -> anyhow::Result<Run> {
         let db = database_path(runs_root);
         if !db.is_file() {
             bail!(
@@ -169,15 +184,45 @@ impl Run {
         let lock = memory.lock_run(id).await?;
         let dir = run_dir(runs_root, id);
         let settings_path = dir.join("settings.json");
-        let settings: RunSettings = serde_json::from_str(
+        let mut settings: RunSettings = serde_json::from_str(
             &std::fs::read_to_string(&settings_path)
                 .with_context(|| format!("run {id}: cannot read {}", settings_path.display()))?,
         )
         .with_context(|| format!("run {id}: {} is not valid", settings_path.display()))?;
-        let bench = mobility::Benchmark::open(&crate::paths::benchmark_dir(
-            bench_root,
-            &config.benchmark,
-        )?)?;
+        if !change.is_empty() {
+            let from_round = memory.resume_point(id).await?.round;
+            let changes = change.apply(id, &mut settings, from_round)?;
+            if !changes.is_empty() {
+                let budgets = Budgets {
+                    max_rounds: Some(settings.rounds),
+                    max_tokens: settings.agent.max_tokens(),
+                    max_cost_usd: settings.agent.budget_usd(),
+                    ..config.budgets.clone()
+                };
+                memory
+                    .change_settings(
+                        &lock,
+                        from_round,
+                        &changes,
+                        &change.command,
+                        &settings.agent.model(),
+                        &budgets,
+                    )
+                    .await?;
+                crate::evolution::evaluations::write_atomic(
+                    &settings_path,
+                    serde_json::to_string_pretty(&settings)?.as_bytes(),
+                )?;
+                for c in &changes {
+                    eprintln!(
+                        "run {id}: {} changed from {} to {} (from round {from_round} on)",
+                        c.setting, c.old_value, c.new_value
+                    );
+                }
+            }
+        }
+        let bench =
+            mobility::Benchmark::open(&paths::benchmark_dir(bench_root, &config.benchmark)?)?;
         let content_hash = scoring::content_hash(&bench)?;
         if content_hash != config.benchmark_hash {
             bail!(
@@ -246,11 +291,16 @@ impl Run {
                 stale.join(", ")
             );
         }
-        let sandbox = Sandbox::new(SandboxConfig {
-            sandbox_uid: sandbox_uid(&dir),
-            ..SandboxConfig::default()
-        })?;
+        let sandbox = Sandbox::new(sandbox_config(sandbox_uid(&dir))?)?;
         tracing::info!("candidate isolation: {}", sandbox.isolation().describe());
+        // An external agent sees nothing of the runs, the benchmarks or the raw data.
+        let runs_root = dir.parent().unwrap_or(&dir).to_path_buf();
+        let mut hidden = vec![runs_root, bench_root.to_path_buf()];
+        let data = std::env::var_os(paths::DATA_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(paths::DEFAULT_DATA_DIR));
+        hidden.extend(std::path::absolute(data).ok());
+        let jail = sandbox.agent_jail(&dir, hidden)?;
         let memory = Arc::new(memory);
         let lock = Arc::new(lock);
         let templates = match &settings.prompts_dir {
@@ -264,7 +314,14 @@ impl Run {
             lock.clone(),
             (spent.cost_usd, spent.tokens_in + spent.tokens_out),
             templates.clone(),
+            Arc::new(crate::evolution::agent_jail::JailedAgents(jail)),
         )?;
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let uids = match sandbox.isolation().owner() {
+            Some(uid) => vec![uid, sandbox::agent_jail::agent_uid(uid)],
+            None => Vec::new(),
+        };
+        let interrupt = Interrupt::new(interrupted.clone(), sandbox.cancel_token(), uids);
         Ok(Run {
             id: lock.run(),
             view_root: dir.join("bench-view"),
@@ -280,7 +337,8 @@ impl Run {
             templates,
             agent,
             budget,
-            interrupted: Arc::new(AtomicBool::new(false)),
+            interrupted,
+            interrupt,
         })
     }
 
@@ -297,14 +355,10 @@ impl Run {
     /// Runs rounds until `settings.rounds` are finished; every phase is recorded before the
     /// next starts, so this can be called again after any interruption.
     pub async fn drive(&mut self) -> anyhow::Result<DriveEnd> {
-        let interrupted = self.interrupted.clone();
-        // Ctrl-C finishes the current phase, then stops: nothing recorded is lost.
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupt: finishing the current phase, then stopping (run `orchestrator resume` to continue)");
-                interrupted.store(true, Ordering::SeqCst);
-            }
-        });
+        // Ctrl-C (or SIGTERM) stops the current phase within seconds — the candidate or
+        // agent it waits for is killed — and records it as interrupted, to be redone on
+        // resume; a second one exits at once. Nothing recorded is lost either way.
+        let watcher = self.interrupt.watch_signals(self.id);
         let progress = crate::evolution::progress::Progress::new(self.settings.rounds);
         // Refuse to start (or resume) with an agent that cannot work: an unreachable endpoint,
         // a refused key, an unknown model, a missing command.
@@ -355,7 +409,7 @@ impl Run {
                 round::RoundEnd::BudgetExhausted(why) => break DriveEnd::BudgetExhausted(why),
             }
         };
-        // The watcher only sets a flag; it is not needed once driving ends.
+        // The watcher only requests a stop; it is not needed once driving ends.
         watcher.abort();
         progress.finish();
         let (status, reason) = match &end {
@@ -378,6 +432,16 @@ impl Run {
         let b = budget.lock().ok()?;
         b.would_exceed(0, 0.0)
     }
+}
+
+/// The sandbox settings of a run whose candidates run as `uid` (as root), in the isolation
+/// mode `MOBEVOLVE_ISOLATION` asks for (auto by default).
+pub fn sandbox_config(uid: u32) -> anyhow::Result<SandboxConfig> {
+    Ok(SandboxConfig {
+        sandbox_uid: uid,
+        isolation: IsolationChoice::from_env()?,
+        ..SandboxConfig::default()
+    })
 }
 
 /// The unprivileged uid candidate processes of this run folder run as. The sandbox kills

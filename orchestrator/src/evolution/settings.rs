@@ -61,6 +61,22 @@ impl AgentSettings {
         }
     }
 
+    /// The LLM spending cap in USD (openai agent).
+    pub fn budget_usd(&self) -> Option<f64> {
+        match self {
+            AgentSettings::Openai { budget_usd, .. } => *budget_usd,
+            _ => None,
+        }
+    }
+
+    /// The LLM token cap (openai agent).
+    pub fn max_tokens(&self) -> Option<u64> {
+        match self {
+            AgentSettings::Openai { max_tokens, .. } => *max_tokens,
+            _ => None,
+        }
+    }
+
     /// The model (or command line, or inbox folder) shown beside the agent's name.
     pub fn model(&self) -> String {
         match self {

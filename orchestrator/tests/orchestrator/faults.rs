@@ -360,8 +360,12 @@ fn a_killed_run_refuses_a_locked_database_a_read_only_folder_and_changed_data_th
     let run_dir = runs.join("run-2");
     let worktree = run_dir.join("worktrees/round-0001");
     let building = run_dir.join("sandbox-root/round-0001-build");
+    // Previews build in the same worktree during the proposal: the candidate's own build is
+    // the one after its change was applied.
     kill_when(&new_run(fx, &bench, &runs, 1, &[]), &log("killed"), || {
         building.exists()
+            && harness::try_run_state(&runs, 2)
+                .is_some_and(|s| phase_state(&s, 1, Phase::Apply) == Some(PhaseState::Done))
     });
     let killed = harness::run_state(&runs, 2);
     assert_eq!(

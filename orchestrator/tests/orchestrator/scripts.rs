@@ -218,3 +218,12 @@ pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
     }
     script
 }
+
+/// Diff mode (`--max-repairs 0`), one paid call per round: a new file under evaluator/src/,
+/// outside the editable scope, so every round is rejected before anything is built.
+pub fn out_of_scope_rounds(rounds: usize) -> Vec<Scripted> {
+    let backdoor = "--- /dev/null\n+++ b/evaluator/src/backdoor.rs\n@@ -0,0 +1 @@\n+pub fn score() -> f64 { 0.0 }\n";
+    (0..rounds)
+        .map(|_| diff_reply("the score", "a friendlier evaluator", backdoor))
+        .collect()
+}

@@ -163,7 +163,35 @@ fn input() -> ReportInput {
             phase_time: Duration::from_secs(600),
             elapsed: Duration::from_secs(3600),
         },
+        settings_changes: vec![memory::RecordedChange {
+            changed_at: 1_780_279_200_000,
+            from_round: 3,
+            change: memory::SettingChange {
+                setting: "budget_usd".into(),
+                old_value: "5".into(),
+                new_value: "12.5".into(),
+            },
+            command: "orchestrator resume 3 --budget-usd 12.5".into(),
+        }],
     }
+}
+
+#[test]
+fn settings_changes_are_in_the_run_table_and_the_json() {
+    let input = input();
+    let md = render_markdown(&input);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| Settings change |"))
+        .unwrap_or_else(|| panic!("no settings change row in\n{md}"));
+    assert!(
+        row.contains("budget_usd 5 → 12.5 from round 3 (2026-06-01T02:00:00Z, by")
+            && row.contains("`orchestrator resume 3 --budget-usd 12.5`"),
+        "{row}"
+    );
+    let json = input.to_json();
+    assert_eq!(json["settings_changes"][0]["new"], "12.5");
+    assert_eq!(json["settings_changes"][0]["from_round"], 3);
 }
 
 #[test]

@@ -65,8 +65,27 @@ pub async fn run_round(
         progress.phase(r, phase);
         run.memory.begin_phase(&run.lock, r, phase).await?;
         let started = Instant::now();
-        let result = execute(run, r, phase, progress).await;
+        // On Ctrl-C the phase's future is dropped (an agent's processes die with it) and
+        // the sandbox kills the candidate it waits for; the phase is recorded as
+        // interrupted, not failed, and redone on resume.
+        let interrupt = run.interrupt.clone();
+        let result = tokio::select! {
+            result = async {
+                faults::maybe_hold(r, phase).await;
+                execute(run, r, phase, progress).await
+            } => result,
+            () = interrupt.wait() => Err(anyhow::anyhow!("interrupted")),
+        };
         let output = match result {
+            Err(_) if interrupt.is_requested() => {
+                run.memory.interrupt_phase(&run.lock, r, phase).await?;
+                progress.line(&format!(
+                    "round {r}: {} interrupted; `orchestrator resume {}` redoes it",
+                    phase.name(),
+                    run.id
+                ));
+                return Ok(RoundEnd::Interrupted);
+            }
             Ok(PhaseResult::Output(output)) => *output,
             Ok(PhaseResult::BudgetExhausted(why)) => {
                 run.memory.fail_phase(&run.lock, r, phase, &why).await?;
@@ -88,7 +107,11 @@ pub async fn run_round(
                         "round {r}: {message}; asking again in {} s",
                         delay.as_secs()
                     ));
-                    tokio::time::sleep(delay).await;
+                    // A Ctrl-C during the wait stops the run at the next phase check.
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = interrupt.wait() => {}
+                    }
                     continue;
                 }
                 let context = match recorded {
