@@ -846,17 +846,16 @@ mod real_data {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
     }
 
-    /// Prepares `name` into a fresh temp dir; `None` (with a message) only if the shared
-    /// data folder is absent.
+    /// Prepares `name` into a fresh temp dir. Fails, saying what is missing, when the shared
+    /// data folder is absent (`Option` is kept so the tests read `let Some(..) = prepare(..)`).
     fn prepare(name: &str) -> Option<(PathBuf, Benchmark)> {
         let data = data_dir();
-        if !data.is_dir() {
-            println!(
-                "SKIPPED: real data folder {} is absent; real-data tests not run",
-                data.display()
-            );
-            return None;
-        }
+        assert!(
+            data.is_dir(),
+            "the real survey data folder {} is missing: the real-data tests prepare their \
+             benchmarks from it (put the surveys there)",
+            data.display()
+        );
         let (_, config) = survey::builtin_configs()
             .into_iter()
             .find(|(n, _)| n == name)

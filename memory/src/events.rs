@@ -178,6 +178,18 @@ impl Memory {
         Ok(())
     }
 
+    /// The id of run `run`'s newest event (0 when it has none): a reader that wants only
+    /// what is recorded from now on asks for the events after it.
+    pub async fn last_event_id(&self, run: i64) -> Result<i64, MemoryError> {
+        let (id,): (Option<i64>,) =
+            sqlx::query_as("SELECT max(id) FROM run_events WHERE run_id = ?")
+                .bind(run)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(self.sql(format!("reading the last event of run {run}")))?;
+        Ok(id.unwrap_or(0))
+    }
+
     /// The events of run `run` recorded after event id `after` (0 = from the start), oldest
     /// first, at most `limit`. A reader in another process polls this to follow a live run.
     pub async fn events_since(

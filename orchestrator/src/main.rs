@@ -19,9 +19,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    if !matches!(cli.command, cli::Command::Run(_) | cli::Command::Resume(_)) {
+    if !matches!(
+        cli.command,
+        cli::Command::Run(_) | cli::Command::Resume(_) | cli::Command::Generate(_)
+    ) {
         // A reader that stops early (`| head`) ends the command quietly, as for any Unix
-        // tool. A run keeps Rust's default (an error on a closed pipe, not a silent death).
+        // tool. A run keeps Rust's default (an error on a closed pipe, not a silent death);
+        // `generate --out -` stops writing on the broken pipe and exits 0, removing no file.
         terminal::default_sigpipe();
     }
     tracing_subscriber::fmt()

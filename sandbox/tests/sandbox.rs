@@ -241,7 +241,6 @@ fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 struct Outcome {
     report: sandbox::CandidateReport,
-    elapsed: Duration,
 }
 
 /// Evaluates `change` as a new candidate and checks that the host, the run repository and
@@ -322,7 +321,7 @@ fn evaluate(
         0,
         "stray sandbox processes"
     );
-    Outcome { report, elapsed }
+    Outcome { report }
 }
 
 fn rejection(o: &Outcome) -> &Rejection {
@@ -493,7 +492,6 @@ fn endless_loop_is_killed_at_the_wall_time() {
 fn unbounded_allocation_hits_the_memory_limit() {
     let mut fx = fixture();
     let body = "pub fn hook() {\n    let mut v: Vec<Vec<u8>> = Vec::new();\n    loop { v.push(vec![1u8; 1 << 24]); }\n}";
-    let start = Instant::now();
     let o = evaluate(&mut fx, mode(), Some(&hook_diff(body)), &[]);
     assert_eq!(
         rejection(&o),
@@ -502,7 +500,6 @@ fn unbounded_allocation_hits_the_memory_limit() {
             limit_bytes: 512 << 20
         }
     );
-    assert!(start.elapsed() < Duration::from_secs(60));
 }
 
 const FORK_BOMB: &str = "pub fn hook() {\n    loop {\n        if let Err(e) = std::process::Command::new(\"/bin/sleep\").arg(\"30\").spawn() {\n            panic!(\"spawn: {e}\");\n        }\n    }\n}";
@@ -518,7 +515,6 @@ fn fork_bomb_hits_the_process_limit() {
             limit: 64
         }
     );
-    assert!(o.elapsed < Duration::from_secs(60));
 }
 
 fn network_body(port: u16) -> String {
@@ -586,7 +582,6 @@ fn printing_gigabytes_hits_the_output_limit() {
             limit: 4 << 20
         }
     );
-    assert!(o.elapsed < Duration::from_secs(60));
 }
 
 #[test]

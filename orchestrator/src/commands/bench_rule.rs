@@ -75,7 +75,10 @@ pub fn run(args: BenchRuleArgs) -> anyhow::Result<ExitCode> {
         let damaged = root.join(format!("workspace-{level}"));
         copy_workspace(&workspace, &damaged)?;
         let params_path = damaged.join("heuristics/src/params.rs");
-        let params = std::fs::read_to_string(&params_path)?;
+        // Damaged from the pristine copy every time: a rerun that finds the damaged copy
+        // made by an earlier invocation rewrites the same text (damage is deterministic)
+        // instead of damaging it twice.
+        let params = std::fs::read_to_string(workspace.join("heuristics/src/params.rs"))?;
         let (damaged_params, repairs) = damage(&params, fraction);
         std::fs::write(&params_path, damaged_params)?;
         let repair_script = root.join(format!("repair-{level}.sh"));

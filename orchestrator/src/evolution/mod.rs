@@ -21,6 +21,7 @@ pub mod best_generator;
 pub mod change;
 pub mod disk;
 pub mod evaluations;
+pub mod event_feed;
 pub mod faults;
 pub mod interrupt;
 pub mod llm_store;

@@ -1,5 +1,6 @@
 //! What the terminal shows while a run is driven: a bar over the rounds, the current
-//! phase as its message, and one line per finished round. Hidden when stderr is not a
+//! phase as its message, and one line per finished round (fed by the run's events,
+//! `event_feed.rs`). Hidden when stderr is not a
 //! terminal (indicatif draws nothing then); the round lines always print.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,9 +26,15 @@ impl Progress {
         self.bar.set_position(round.saturating_sub(1) as u64);
     }
 
-    pub fn phase(&self, round: u32, phase: memory::Phase) {
+    /// The phase in progress (its stored name), and which attempt.
+    pub fn phase(&self, round: u32, phase: &str, attempt: u32) {
+        let again = if attempt > 1 {
+            format!(" (attempt {attempt})")
+        } else {
+            String::new()
+        };
         self.bar
-            .set_message(format!("round {round}: {}", phase.name()));
+            .set_message(format!("round {round}: {phase}{again}"));
     }
 
     /// A line that stays on screen above the bar.

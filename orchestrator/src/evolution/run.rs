@@ -4,6 +4,7 @@
 
 use crate::evolution::agent_factory;
 use crate::evolution::bench_context::BenchContext;
+use crate::evolution::event_feed::EventFeed;
 use crate::evolution::interrupt::Interrupt;
 use crate::evolution::round;
 use crate::evolution::settings::RunSettings;
@@ -367,6 +368,7 @@ impl Run {
             progress.finish();
             bail!("the {} agent cannot work: {e}", self.agent.name());
         }
+        let mut feed = EventFeed::from_now(&self.memory, self.id).await?;
         if self.memory.run_summary(self.id).await?.status != RunStatus::Active {
             self.memory
                 .set_run_status(&self.lock, RunStatus::Active, Some("resumed"))
@@ -381,7 +383,7 @@ impl Run {
                 break DriveEnd::BudgetExhausted(why);
             }
             progress.round(point.round);
-            let ended = match round::run_round(self, point, &progress).await {
+            let ended = match round::run_round(self, point, &progress, &mut feed).await {
                 Ok(ended) => ended,
                 Err(e) => {
                     watcher.abort();
@@ -399,12 +401,8 @@ impl Run {
                 }
             };
             match ended {
-                round::RoundEnd::Done => {
-                    // The report is rewritten after every round.
-                    if let Err(e) = crate::evolution::run_report::write(self).await {
-                        progress.line(&format!("the run report could not be rewritten: {e:#}"));
-                    }
-                }
+                // The round's line and the report's rewrite came with its events.
+                round::RoundEnd::Done => {}
                 round::RoundEnd::Interrupted => break DriveEnd::Interrupted,
                 round::RoundEnd::BudgetExhausted(why) => break DriveEnd::BudgetExhausted(why),
             }

@@ -363,11 +363,11 @@ mod tests {
             max_tokens: None,
             llm_timeout_secs: 300,
         };
-        let given = |id: &str| matches!(id, "model" | "eval_seeds" | "seed");
+        let given = |id: &str| matches!(id, "model" | "evolution_seeds" | "seed");
         assert_eq!(
             conflicts(&wanted, &stored, &given),
             [
-                "--eval-seeds 10 (the run has 5)",
+                "--evolution-seeds 10 (the run has 5)",
                 "--model m2 (the run has m1)"
             ]
         );

@@ -177,20 +177,23 @@ impl Drop for Mounted {
 struct ExclusiveLock(Child);
 
 impl ExclusiveLock {
-    /// `None` (with a printed reason) when the `sqlite3` command-line shell is absent.
-    fn take(db: &Path) -> Option<ExclusiveLock> {
+    /// Fails the test, saying what is missing, when the `sqlite3` command-line shell is
+    /// absent (`.ci/run` installs it).
+    fn take(db: &Path) -> ExclusiveLock {
         // `-bail`: if the lock cannot be taken the shell exits instead of answering.
-        let Ok(mut child) = Command::new("sqlite3")
+        let mut child = Command::new("sqlite3")
             .arg("-bail")
             .arg(db)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-        else {
-            eprintln!("SKIPPED the locked-database step: the `sqlite3` shell is not installed");
-            return None;
-        };
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the locked-database step needs the `sqlite3` command-line shell \
+                     (apt-get install sqlite3): {e}"
+                )
+            });
         let stdin = child.stdin.as_mut().unwrap();
         stdin
             .write_all(b".timeout 10000\nBEGIN EXCLUSIVE;\nSELECT 'holding';\n")
@@ -202,7 +205,7 @@ impl ExclusiveLock {
             .read_line(&mut line)
             .unwrap();
         assert_eq!(line.trim(), "holding", "sqlite3 did not take the lock");
-        Some(ExclusiveLock(child))
+        ExclusiveLock(child)
     }
 }
 
@@ -381,7 +384,8 @@ fn a_killed_run_refuses_a_locked_database_a_read_only_folder_and_changed_data_th
 
     // The database held by another process's exclusive transaction.
     let db = runs.join("mobevolve.sqlite");
-    if let Some(lock) = ExclusiveLock::take(&db) {
+    {
+        let lock = ExclusiveLock::take(&db);
         let out = harness::orchestrator(&resume_2, &[], LIMIT, &log("locked"));
         drop(lock);
         let error = reported_error(&out);

@@ -310,11 +310,17 @@ fn ctrl_c_in_every_phase_stops_within_seconds_and_resume_redoes_the_phase() {
         };
         assert_eq!(entry.attempts, expected, "{}", entry.phase.name());
     }
-    assert_eq!(harness::artifacts(r1, Phase::Decision)["accepted"], true);
+    assert_eq!(
+        harness::artifacts(r1, Phase::Decision)["outcome"],
+        "accepted"
+    );
     let r2 = state.round(2);
-    let error = harness::artifacts(r2, Phase::Proposal)["error"].to_string();
+    let error = harness::artifacts(r2, Phase::Proposal)["failure"]["message"].to_string();
     assert!(error.contains("did not finish within 5s"), "{error}");
-    assert_eq!(harness::artifacts(r2, Phase::Decision)["accepted"], false);
+    assert_eq!(
+        harness::artifacts(r2, Phase::Decision)["outcome"],
+        "agent_failed"
+    );
 
     let db = runs.join("mobevolve.sqlite");
     let (summary, changes) = tokio::runtime::Runtime::new().unwrap().block_on(async {

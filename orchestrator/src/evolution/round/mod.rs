@@ -22,6 +22,7 @@ pub use parent::pooled_evaluation;
 pub use proposal::AgentUnavailable;
 pub use rollouts::rollout_request;
 
+use crate::evolution::event_feed::EventFeed;
 use crate::evolution::faults;
 use crate::evolution::progress::Progress;
 use crate::evolution::run::Run;
@@ -46,10 +47,13 @@ enum PhaseResult {
 /// last, the run stops (failed, resumable).
 const AGENT_RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(5), Duration::from_secs(15)];
 
+/// Drives one round from `point`; after every record it makes, `feed` hands the new events to
+/// the terminal and the report writer.
 pub async fn run_round(
     run: &mut Run,
     point: ResumePoint,
     progress: &Progress,
+    feed: &mut EventFeed,
 ) -> anyhow::Result<RoundEnd> {
     let r = point.round;
     if !point.round_started {
@@ -62,8 +66,8 @@ pub async fn run_round(
         if run.interrupted.load(Ordering::SeqCst) {
             return Ok(RoundEnd::Interrupted);
         }
-        progress.phase(r, phase);
         run.memory.begin_phase(&run.lock, r, phase).await?;
+        feed.deliver(run, progress).await?;
         let started = Instant::now();
         // On Ctrl-C the phase's future is dropped (an agent's processes die with it) and
         // the sandbox kills the candidate it waits for; the phase is recorded as
@@ -72,18 +76,14 @@ pub async fn run_round(
         let result = tokio::select! {
             result = async {
                 faults::maybe_hold(r, phase).await;
-                execute(run, r, phase, progress).await
+                execute(run, r, phase).await
             } => result,
             () = interrupt.wait() => Err(anyhow::anyhow!("interrupted")),
         };
         let output = match result {
             Err(_) if interrupt.is_requested() => {
                 run.memory.interrupt_phase(&run.lock, r, phase).await?;
-                progress.line(&format!(
-                    "round {r}: {} interrupted; `orchestrator resume {}` redoes it",
-                    phase.name(),
-                    run.id
-                ));
+                feed.deliver(run, progress).await?;
                 return Ok(RoundEnd::Interrupted);
             }
             Ok(PhaseResult::Output(output)) => *output,
@@ -137,6 +137,7 @@ pub async fn run_round(
             .record_phase(&run.lock, r, phase, &output)
             .await?;
         faults::maybe_kill(r, phase, faults::Moment::After);
+        feed.deliver(run, progress).await?;
         match Phase::ALL.get(phase.position() + 1) {
             Some(next) => phase = *next,
             None => return Ok(RoundEnd::Done),
@@ -144,12 +145,7 @@ pub async fn run_round(
     }
 }
 
-async fn execute(
-    run: &mut Run,
-    r: u32,
-    phase: Phase,
-    progress: &Progress,
-) -> anyhow::Result<PhaseResult> {
+async fn execute(run: &mut Run, r: u32, phase: Phase) -> anyhow::Result<PhaseResult> {
     let output = match phase {
         Phase::ParentRollout => parent::parent_rollout(run, r).await?,
         Phase::Attribution => parent::attribution(run, r).await?,
@@ -164,7 +160,7 @@ async fn execute(
         Phase::Verification => candidate::verification(run, r).await?,
         Phase::Evaluation => evaluation::evaluation(run, r).await?,
         Phase::Decision => decision::decision(run, r).await?,
-        Phase::Report => report::report(run, r, progress).await?,
+        Phase::Report => report::report(run, r).await?,
     };
     Ok(PhaseResult::Output(Box::new(output)))
 }

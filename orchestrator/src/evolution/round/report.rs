@@ -1,7 +1,6 @@
 //! The report phase: the trial and its lesson enter the memory, the rejected candidate's
 //! diaries are pruned, and the round's report is written.
 
-use crate::evolution::progress::Progress;
 use crate::evolution::round::artifacts::{
     self, ApplyArtifacts, DecisionArtifacts, ProposalArtifacts, ReportArtifacts,
 };
@@ -60,7 +59,7 @@ pub fn lesson(record: &RoundRecord, outcome: RoundOutcome, reason: &str) -> Stri
     )
 }
 
-pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<PhaseOutput> {
+pub async fn report(run: &Run, r: u32) -> anyhow::Result<PhaseOutput> {
     let record = run.memory.round_record(run.id, r).await?;
     let decision: DecisionArtifacts = artifacts::load(run, r, Phase::Decision).await?;
     let proposal_artifacts: ProposalArtifacts = artifacts::load(run, r, Phase::Proposal).await?;
@@ -118,28 +117,6 @@ pub async fn report(run: &Run, r: u32, progress: &Progress) -> anyhow::Result<Ph
     };
     let (path, _) =
         report::write_round_report(&full, &config, &run.dir.join("report"), neighbours)?;
-    // Paired numbers: parent and candidate on the same seeds and people.
-    let scores = match verification.evidence.as_ref() {
-        Some(e) => {
-            let paired = e.confirmation.as_ref().unwrap_or(&e.screening);
-            format!(
-                "Score {:.4} → {:.4} (paired, {} seeds)",
-                paired.parent_score,
-                paired.candidate_score,
-                paired.seeds.len()
-            )
-        }
-        None => format!("Score {:.4}", verification.parent_metrics.score),
-    };
-    progress.line(&format!(
-        "round {r}: {} · {intervention} · {scores} · {}",
-        proposal_artifacts.agent,
-        if accepted {
-            "ACCEPTED".to_string()
-        } else {
-            format!("{}: {}", decision.outcome.label(), decision.reason)
-        }
-    ));
     Ok(PhaseOutput {
         artifacts: artifacts::to_value(&ReportArtifacts {
             report: path,
