@@ -291,6 +291,26 @@ fn outcome_statement(input: &ReportInput) -> Block {
         }
         _ => spans.push(text("No round has been evaluated yet.")),
     }
+    // Scores of different rounds come from different seeds and people; what each accepted
+    // change did is its paired improvement against its own parent.
+    let paired: Vec<f64> = input
+        .rounds
+        .iter()
+        .filter(|r| r.outcome == Some(memory::RoundOutcome::Accepted))
+        .filter_map(|r| r.improvement.map(|(gain, _, _)| gain))
+        .collect();
+    if !paired.is_empty() {
+        spans.push(text(format!(
+            " Paired improvements of the accepted changes, each against its parent on its \
+             round's own seeds and people (positive = better): {}; sum {:+.4}.",
+            paired
+                .iter()
+                .map(|g| format!("{g:+.4}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            paired.iter().sum::<f64>()
+        )));
+    }
     Block::Paragraph(spans)
 }
 

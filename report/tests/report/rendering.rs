@@ -8,7 +8,7 @@ use std::time::Duration;
 use memory::{Budgets, FinalEvaluation, RoundOutcome, RunConfig, Totals, TrajectoryPoint};
 use report::{
     render_html, render_markdown, trajectory_svg, write_report, AcceptedChange, AgentSource,
-    ComparisonRow, OutcomeCount, PhaseCost, ReportInput, RunInfo, SideFigures,
+    ComparisonRow, OutcomeCount, PhaseCost, ReportInput, RoundRow, RunInfo, SideFigures,
 };
 use serde_json::json;
 
@@ -529,5 +529,50 @@ fn write_report_writes_markdown_html_and_chart() {
     assert!(
         err.to_string().contains(&blocked.display().to_string()),
         "{err}"
+    );
+}
+
+fn decided_row(round: u32, outcome: RoundOutcome, improvement: f64) -> RoundRow {
+    RoundRow {
+        round,
+        agent: "inbox".into(),
+        agent_source: AgentSource::RunConfig,
+        change: "heuristics/src/params.rs; +1 −1 lines".into(),
+        intervention: "a change".into(),
+        constants_changed: true,
+        failure_mode: "travel".into(),
+        target: None,
+        outcome: Some(outcome),
+        reason: Some("why".into()),
+        parent_score: Some(1.0),
+        candidate_score: Some(1.0 - improvement),
+        improvement: Some((improvement, 0.001, improvement - 0.002)),
+        band: Some((1.0, 0.999)),
+        decided_score: Some(1.0 - improvement),
+        parent_groups: Default::default(),
+        candidate_groups: None,
+        lines: (1, 1),
+        secs: Some(60.0),
+        cost_usd: 0.0,
+        tokens: 0,
+        state: "finished".into(),
+    }
+}
+
+#[test]
+fn the_headline_gives_the_paired_improvement_of_each_accepted_change() {
+    let mut input = input();
+    input.rounds = vec![
+        decided_row(1, RoundOutcome::Accepted, 0.0125),
+        decided_row(2, RoundOutcome::NotBetter, 0.03),
+        decided_row(3, RoundOutcome::Accepted, 0.0),
+    ];
+    let md = render_markdown(&input);
+    assert!(
+        md.contains(
+            "Paired improvements of the accepted changes, each against its parent on its \
+             round's own seeds and people (positive = better): +0.0125, +0.0000; sum +0.0125."
+        ),
+        "{md}"
     );
 }
