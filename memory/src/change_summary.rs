@@ -51,12 +51,61 @@ impl ConstantChange {
     /// `NAME old → new`, `NAME added (= v)` or `NAME removed (was v)`.
     pub fn describe(&self) -> String {
         match (&self.old, &self.new) {
-            (Some(o), Some(n)) => format!("{} {o} → {n}", self.name),
+            // A list (`[a, b, c]`) is described by what entered and left it: the whole
+            // values are long and differ only there.
+            (Some(o), Some(n)) => match (list_items(o), list_items(n)) {
+                (Some(old), Some(new)) => {
+                    let mut moves: Vec<String> = new
+                        .iter()
+                        .filter(|x| !old.contains(x))
+                        .map(|x| format!("+{x}"))
+                        .collect();
+                    moves.extend(
+                        old.iter()
+                            .filter(|x| !new.contains(x))
+                            .map(|x| format!("−{x}")),
+                    );
+                    if moves.is_empty() {
+                        format!("{} reordered", self.name)
+                    } else {
+                        format!("{} [{}]", self.name, moves.join(", "))
+                    }
+                }
+                _ => format!("{} {o} → {n}", self.name),
+            },
             (None, Some(n)) => format!("{} added (= {n})", self.name),
             (Some(o), None) => format!("{} removed (was {o})", self.name),
             (None, None) => self.name.clone(),
         }
     }
+}
+
+/// The items of a list value `[a, b, c]` (nested brackets and parentheses kept whole), or
+/// `None` when the value is not a list.
+fn list_items(value: &str) -> Option<Vec<String>> {
+    let inner = value.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = Vec::new();
+    let (mut depth, mut item) = (0i32, String::new());
+    for c in inner.chars() {
+        match c {
+            '[' | '(' | '{' => depth += 1,
+            ']' | ')' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(c);
+    }
+    items.push(item);
+    Some(
+        items
+            .into_iter()
+            .map(|i| i.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|i| !i.is_empty())
+            .collect(),
+    )
 }
 
 impl ChangeSummary {
@@ -103,6 +152,43 @@ impl ChangeSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_list_is_described_by_what_entered_and_left_it() {
+        let change = |old: &str, new: &str| ConstantChange {
+            file: "heuristics/src/features.rs".into(),
+            name: "ALL".into(),
+            public: true,
+            old: Some(old.into()),
+            new: Some(new.into()),
+        };
+        let old = "[ Role::Sex, Role::Work, Role::Day, Role::Household, Role::Income, ]";
+        assert_eq!(
+            change(
+                old,
+                "[ Role::Sex, Role::Work, Role::Day, Role::Household, Role::Income, Role::Job, ]"
+            )
+            .describe(),
+            "ALL [+Role::Job]"
+        );
+        assert_eq!(
+            change(
+                old,
+                "[Role::Work, Role::Sex, Role::Day, Role::Household, Role::Pair(1, 2)]"
+            )
+            .describe(),
+            "ALL [+Role::Pair(1, 2), −Role::Income]"
+        );
+        assert_eq!(
+            change(
+                old,
+                "[Role::Income, Role::Household, Role::Day, Role::Work, Role::Sex]"
+            )
+            .describe(),
+            "ALL reordered"
+        );
+        assert_eq!(change("4.0", "8.0").describe(), "ALL 4.0 → 8.0");
+    }
 
     fn summary(lines: (usize, usize), consts: (usize, usize)) -> ChangeSummary {
         ChangeSummary {
