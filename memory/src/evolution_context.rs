@@ -263,13 +263,20 @@ impl EvolutionContext {
     }
 }
 
-/// Whitespace collapsed, cut to `max` characters with an ellipsis.
+/// Whitespace collapsed, cut to `max` characters with an ellipsis — at a word boundary when
+/// one falls in the last third, so a clipped line does not end mid-word.
 fn clip(text: &str, max: usize) -> String {
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max {
         return flat;
     }
     let mut cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+    let kept = cut.chars().count();
+    if let Some(space) = cut.rfind(' ') {
+        if cut[..space].chars().count() * 3 >= kept * 2 {
+            cut.truncate(space);
+        }
+    }
     cut.push('…');
     cut
 }
@@ -500,5 +507,7 @@ mod tests {
     fn clip_collapses_and_cuts() {
         assert_eq!(clip("a\n  b", 10), "a b");
         assert_eq!(clip("abcdefghij", 5), "abcd…");
+        assert_eq!(clip("moved the selection Score", 22), "moved the selection…");
+        assert_eq!(clip("a bcdefghijklm", 8), "a bcdef…");
     }
 }
