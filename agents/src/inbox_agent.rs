@@ -167,13 +167,11 @@ impl Agent for InboxAgent {
             }
             if let Ok(reason) = std::fs::read_to_string(dir.join("reject")) {
                 let reason = reason.trim();
+                // `AgentError::Declined` says "the agent declined the round: <this>".
                 return Err(AgentError::Declined(if reason.is_empty() {
-                    "the person declined the round".to_string()
+                    "no reason given in `reject`".to_string()
                 } else {
-                    format!(
-                        "the person declined the round: {}",
-                        prompts::truncate(reason, 2_000)
-                    )
+                    prompts::truncate(reason, 2_000)
                 }));
             }
             if dir.join("done").exists() {

@@ -51,10 +51,10 @@ impl ConstantChange {
     /// `NAME old → new`, `NAME added (= v)` or `NAME removed (was v)`.
     pub fn describe(&self) -> String {
         match (&self.old, &self.new) {
-            // A list (`[a, b, c]`) is described by what entered and left it: the whole
-            // values are long and differ only there.
+            // A long list (`[a, b, c, …]`) is described by what entered and left it: its
+            // whole values would fill the line and differ only there.
             (Some(o), Some(n)) => match (list_items(o), list_items(n)) {
-                (Some(old), Some(new)) => {
+                (Some(old), Some(new)) if o.len() + n.len() > LONG_VALUES => {
                     let mut moves: Vec<String> = new
                         .iter()
                         .filter(|x| !old.contains(x))
@@ -79,6 +79,9 @@ impl ConstantChange {
         }
     }
 }
+
+/// Old and new values longer than this together (bytes) are described by their difference.
+const LONG_VALUES: usize = 60;
 
 /// The items of a list value `[a, b, c]` (nested brackets and parentheses kept whole), or
 /// `None` when the value is not a list.

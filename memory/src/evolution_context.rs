@@ -507,7 +507,10 @@ mod tests {
     fn clip_collapses_and_cuts() {
         assert_eq!(clip("a\n  b", 10), "a b");
         assert_eq!(clip("abcdefghij", 5), "abcd…");
-        assert_eq!(clip("moved the selection Score", 22), "moved the selection…");
+        assert_eq!(
+            clip("moved the selection Score", 22),
+            "moved the selection…"
+        );
         assert_eq!(clip("a bcdefghijklm", 8), "a bcdef…");
     }
 }

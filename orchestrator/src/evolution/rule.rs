@@ -136,7 +136,8 @@ impl AcceptanceRule {
              the parent on {} secret decision seeds drawn for the round, the Score improvement's \
              one-sided {:.0}% lower bound (households resampled, {} resamples) is above 0 and \
              the improvement is at least {:.4} — or, for a change with fewer code lines or \
-             constants, the lower bound is above −{:.4}; confirmed on {} fresh seeds pooled",
+             constants and more of neither, the lower bound is above −{:.4}; confirmed on {} \
+             fresh seeds pooled",
             self.selection_share * 100.0,
             self.decision_seeds,
             self.confidence * 100.0,
