@@ -130,9 +130,10 @@ pub(crate) async fn runs(state: &AppState) -> Result<Vec<RunListEntry>, HttpErro
     for summary in memory.list_runs().await? {
         let totals = memory.totals(summary.id).await?;
         let trajectory = memory.trajectory(summary.id).await?;
+        let scores = memory::ScoreSummary::of(&trajectory);
         entries.push(RunListEntry {
-            initial_score: trajectory.iter().find_map(|p| p.parent_score),
-            best_score: trajectory.iter().rev().find_map(|p| p.running_best),
+            initial_score: scores.initial,
+            best_score: scores.current,
             summary,
             totals,
         });

@@ -29,6 +29,36 @@ pub struct TrajectoryPoint {
     pub running_best: Option<f64>,
 }
 
+/// The two Scores a run's summary shows (status, report, dashboard), each the latest pooled
+/// estimate on the evolution people: the starting generator's, and the accepted generator's
+/// now. With nothing accepted they are the same number; the minimum of the pooled estimates
+/// is not used, as it is biased low (seeds pool, estimates move).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreSummary {
+    /// The starting generator's Score: the last parent Score recorded while it was the
+    /// parent (every round up to and including the first accepted one).
+    pub initial: Option<f64>,
+    /// The current (accepted) generator's Score after the last round.
+    pub current: Option<f64>,
+}
+
+impl ScoreSummary {
+    /// The summary of a trajectory (see [`Memory::trajectory`]).
+    pub fn of(points: &[TrajectoryPoint]) -> ScoreSummary {
+        let first_accepted = points
+            .iter()
+            .position(|p| p.accepted == Some(true))
+            .map_or(points.len(), |i| i + 1);
+        ScoreSummary {
+            initial: points[..first_accepted]
+                .iter()
+                .rev()
+                .find_map(|p| p.parent_score),
+            current: points.iter().rev().find_map(|p| p.current),
+        }
+    }
+}
+
 /// Everything recorded about one round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundRecord {

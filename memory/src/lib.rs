@@ -56,7 +56,7 @@ pub use evolution_context::{
     failure_key, intervention_signature, ContextLimits, EvolutionContext, TrialLine, TrialSummary,
 };
 pub use final_evaluation::FinalEvaluation;
-pub use history::{LlmCallInfo, RoundRecord, Totals, TrajectoryPoint};
+pub use history::{LlmCallInfo, RoundRecord, ScoreSummary, Totals, TrajectoryPoint};
 pub use llm_cache::{canonical_json, request_hash, LlmCall, StoredResponse};
 pub use outcome::RoundOutcome;
 pub use phase::{Phase, PhaseState};

@@ -261,8 +261,8 @@ fn agent_statement(input: &ReportInput) -> Block {
 }
 
 fn outcome_statement(input: &ReportInput) -> Block {
-    let initial = input.trajectory.iter().find_map(|p| p.parent_score);
-    let best = input.trajectory.iter().rev().find_map(|p| p.running_best);
+    let scores = memory::ScoreSummary::of(&input.trajectory);
+    let (initial, best) = (scores.initial, scores.current);
     let t = &input.totals;
     let mut spans = vec![
         text("Status: "),

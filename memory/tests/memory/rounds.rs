@@ -2,7 +2,7 @@
 
 use memory::{
     request_hash, LlmCall, Memory, MemoryError, Phase, PhaseOutput, PhaseRecord, PhaseState,
-    RunStatus,
+    RunStatus, ScoreSummary,
 };
 use serde_json::json;
 
@@ -114,6 +114,14 @@ async fn trajectory_and_totals_follow_the_decisions() {
     );
     assert_eq!(points[0].parent_score, Some(0.86));
     assert_eq!(points[3].current, Some(0.70));
+    // The summary gives the starting generator's own latest estimate and the current one's.
+    assert_eq!(
+        ScoreSummary::of(&points),
+        ScoreSummary {
+            initial: Some(0.86),
+            current: Some(0.70)
+        }
+    );
 
     let totals = memory.totals(run).await.unwrap();
     assert_eq!(totals.rounds, 4);
@@ -354,5 +362,30 @@ async fn every_record_is_announced_by_an_event_another_connection_can_follow() {
     assert_eq!(
         summary.status_reason.as_deref(),
         Some("interrupted by the user")
+    );
+}
+
+#[tokio::test]
+async fn with_nothing_accepted_the_summary_gives_one_score_as_the_estimate_moves() {
+    // Pooled estimates of the same parent move as seeds pool: the summary must not show the
+    // lowest of them as a "best" that differs from the initial generator's Score.
+    let dir = TempDir::new("nothing-accepted");
+    let memory = Memory::open(dir.db()).await.unwrap();
+    let lock = memory.create_run(&config(), "00").await.unwrap();
+    let plans = [
+        RoundPlan::new(1, "c0", 0.90, 0.95, false),
+        RoundPlan::new(2, "c0", 0.87, 0.91, false),
+        RoundPlan::new(3, "c0", 0.88, 0.93, false),
+    ];
+    for plan in &plans {
+        run_round(&memory, &lock, plan).await;
+    }
+    let points = memory.trajectory(lock.run()).await.unwrap();
+    assert_eq!(
+        ScoreSummary::of(&points),
+        ScoreSummary {
+            initial: Some(0.88),
+            current: Some(0.88)
+        }
     );
 }

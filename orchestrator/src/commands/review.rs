@@ -29,8 +29,8 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         for run in memory.list_runs().await? {
             let totals = memory.totals(run.id).await?;
             let trajectory = memory.trajectory(run.id).await?;
-            let initial = trajectory.first().and_then(|p| p.parent_score);
-            let best = trajectory.iter().rev().find_map(|p| p.running_best).or(initial);
+            let scores = memory::ScoreSummary::of(&trajectory);
+            let (initial, best) = (scores.initial, scores.current.or(scores.initial));
             let driven = match memory.lock_run(run.id).await {
                 Ok(lock) => {
                     memory.release_run(lock).await?;
