@@ -466,6 +466,11 @@ pub struct RunArgs {
     /// The workspace whose source a new run starts from (default: the one this binary was built from).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
+    /// Start from the generator (`heuristics/`) at this git revision of the workspace instead of
+    /// as it is, e.g. `generator-initial` (the designed generator, before any evolved change);
+    /// everything else is the workspace as it is.
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
     #[command(flatten)]
     pub bench: BenchDirArg,
     #[command(flatten)]

@@ -199,10 +199,77 @@ fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
     Ok(out)
 }
 
+/// The files of the editable crate at revision `rev` of the workspace's repository, with the
+/// commit it resolved to.
+fn generator_at(
+    workspace_root: &Path,
+    rev: &str,
+) -> Result<(String, Vec<(String, Vec<u8>)>), SandboxError> {
+    let setup = |why: String| {
+        SandboxError::Setup(format!(
+            "cannot start from the generator at `{rev}` of {}: {why}",
+            workspace_root.display()
+        ))
+    };
+    let repo = Repository::open(workspace_root)
+        .map_err(|e| setup(format!("not a git repository ({})", e.message())))?;
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|object| object.peel_to_commit())
+        .map_err(|e| setup(format!("no such commit ({})", e.message())))?;
+    let crate_dir = crate::scope::EDITABLE_CRATE.trim_end_matches('/');
+    let tree = commit
+        .tree()
+        .and_then(|tree| tree.get_path(Path::new(crate_dir)))
+        .and_then(|entry| entry.to_object(&repo))
+        .and_then(|object| object.peel_to_tree())
+        .map_err(|e| setup(format!("no {crate_dir}/ folder there ({})", e.message())))?;
+    let mut files = Vec::new();
+    let mut failure = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() != Some(ObjectType::Blob) {
+            return git2::TreeWalkResult::Ok;
+        }
+        let path = format!("{crate_dir}/{dir}{}", entry.name().unwrap_or_default());
+        match repo.find_blob(entry.id()) {
+            Ok(blob) => files.push((path, blob.content().to_vec())),
+            Err(e) => {
+                failure = Some(setup(format!("reading {path} ({})", e.message())));
+                return git2::TreeWalkResult::Abort;
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|e| {
+        failure
+            .take()
+            .unwrap_or_else(|| setup(e.message().to_string()))
+    })?;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    Ok((commit.id().to_string(), files))
+}
+
 impl RunRepo {
     /// Creates `<run_dir>/repo` holding a snapshot of `workspace_root`'s source as the first
     /// commit on `main`.
     pub fn init(run_dir: &Path, workspace_root: &Path) -> Result<RunRepo, SandboxError> {
+        RunRepo::init_from(run_dir, workspace_root, None)
+    }
+
+    /// [`RunRepo::init`], with the editable crate ([`crate::scope::EDITABLE_CRATE`]) taken
+    /// from the git revision `generator` of the workspace's repository when given (a tag such
+    /// as `generator-initial`, a branch or a commit): a run can start from an earlier
+    /// generator while everything else is the workspace as it is.
+    ///
+    /// Errors: the workspace is not a git repository, the revision does not resolve to a
+    /// commit, or that commit has no editable crate.
+    pub fn init_from(
+        run_dir: &Path,
+        workspace_root: &Path,
+        generator: Option<&str>,
+    ) -> Result<RunRepo, SandboxError> {
         without_user_config();
         let repo_dir = run_dir.join("repo");
         if repo_dir.exists() {
@@ -213,12 +280,20 @@ impl RunRepo {
         }
         fs::create_dir_all(run_dir).map_err(SandboxError::io("creating the run folder"))?;
         let repo = Repository::init_bare(&repo_dir).map_err(SandboxError::git("init"))?;
-        let files = snapshot_files(workspace_root)?;
+        let mut files = snapshot_files(workspace_root)?;
         if files.is_empty() {
             return Err(SandboxError::Setup(format!(
                 "{} has no source files",
                 workspace_root.display()
             )));
+        }
+        let mut origin = String::new();
+        if let Some(rev) = generator {
+            let (commit, generator_files) = generator_at(workspace_root, rev)?;
+            files.retain(|(path, _)| !path.starts_with(crate::scope::EDITABLE_CRATE));
+            files.extend(generator_files);
+            files.sort();
+            origin = format!(", {} at {rev} ({commit})", crate::scope::EDITABLE_CRATE);
         }
         let mut changes = Vec::new();
         for (path, bytes) in &files {
@@ -232,7 +307,7 @@ impl RunRepo {
             let tree = repo.find_tree(tree_id).map_err(SandboxError::git("tree"))?;
             let sig = signature()?;
             let message = format!(
-                "initial generator: snapshot of {} ({} files)",
+                "initial generator: snapshot of {} ({} files{origin})",
                 workspace_root.display(),
                 files.len()
             );

@@ -701,3 +701,5 @@ mod jail_support;
 mod process_trees;
 #[path = "sandbox/rootless.rs"]
 mod rootless;
+#[path = "sandbox/run_repo_from.rs"]
+mod run_repo_from;

@@ -114,7 +114,11 @@ impl Run {
             .with_context(|| format!("cannot create {}", runs_root.display()))?;
         let memory = Memory::open(database_path(runs_root)).await?;
         let initial_commit = {
-            let repo = RunRepo::init(&staging, &settings.workspace)?;
+            let repo = RunRepo::init_from(
+                &staging,
+                &settings.workspace,
+                settings.generator_from.as_deref(),
+            )?;
             repo.main_head()?
         };
         make_view(bench_root, &staging.join("bench-view"), share)?;

@@ -23,6 +23,10 @@ pub struct RunSettings {
     pub prompts_dir: Option<PathBuf>,
     /// The workspace the run's repository was made from.
     pub workspace: PathBuf,
+    /// The git revision of the workspace the generator (`heuristics/`) was taken from, when
+    /// not the workspace as it is (e.g. `generator-initial`, the designed generator).
+    #[serde(default)]
+    pub generator_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +182,7 @@ impl RunSettings {
                 Some(w) => std::path::absolute(w)?,
                 None => crate::evolution::run::workspace_root(),
             },
+            generator_from: args.from.clone(),
         })
     }
 

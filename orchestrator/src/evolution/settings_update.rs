@@ -181,6 +181,7 @@ const FLAGS: &[(&str, &str, FlagValue)] = &[
     ("workspace", "--workspace", |s| {
         Some(s.workspace.display().to_string())
     }),
+    ("from", "--from", |s| Some(shown(s.generator_from.as_ref()))),
     ("base_url", "--base-url", |s| match &s.agent {
         AgentSettings::Openai { base_url, .. } => Some(base_url.clone()),
         _ => None,
@@ -285,6 +286,7 @@ mod tests {
             prompt_budget: 60_000,
             prompts_dir: None,
             workspace: PathBuf::from("/ws"),
+            generator_from: None,
         }
     }
 
