@@ -156,7 +156,7 @@ fn update_tree(
 
 /// Collects the workspace's source files (repository path → bytes), honouring .gitignore
 /// when the workspace is a git repository and never following symlinks.
-fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
+fn snapshot_files(root: &Path) -> Result<SourceFiles, SandboxError> {
     without_user_config();
     let ignore = Repository::open(root).ok();
     let mut out = Vec::new();
@@ -199,12 +199,12 @@ fn snapshot_files(root: &Path) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
     Ok(out)
 }
 
+/// Source files as (repository path, bytes).
+type SourceFiles = Vec<(String, Vec<u8>)>;
+
 /// The files of the editable crate at revision `rev` of the workspace's repository, with the
 /// commit it resolved to.
-fn generator_at(
-    workspace_root: &Path,
-    rev: &str,
-) -> Result<(String, Vec<(String, Vec<u8>)>), SandboxError> {
+fn generator_at(workspace_root: &Path, rev: &str) -> Result<(String, SourceFiles), SandboxError> {
     let setup = |why: String| {
         SandboxError::Setup(format!(
             "cannot start from the generator at `{rev}` of {}: {why}",

@@ -42,6 +42,10 @@ pub struct PastMove {
     /// Part of a combination: its outcome says nothing about this constant alone.
     #[serde(default)]
     pub combined: bool,
+    /// Standard error of `improvement` (paired, over the seeds and people it was measured
+    /// on), when it was measured: what tells a harmful move from one too small to see.
+    #[serde(default)]
+    pub standard_error: Option<f64>,
 }
 
 /// One constant's change in a planned move.
@@ -124,8 +128,15 @@ impl PlannedMove {
         }
     }
 
-    /// What the memory keeps of this move once it was decided: one entry per edit.
-    pub fn outcomes(&self, round: u32, accepted: bool, improvement: f64) -> Vec<PastMove> {
+    /// What the memory keeps of this move once it was decided: one entry per edit, with
+    /// the improvement measured and its standard error.
+    pub fn outcomes(
+        &self,
+        round: u32,
+        accepted: bool,
+        improvement: f64,
+        standard_error: Option<f64>,
+    ) -> Vec<PastMove> {
         self.edits
             .iter()
             .map(|e| PastMove {
@@ -136,6 +147,7 @@ impl PlannedMove {
                 accepted,
                 improvement,
                 combined: self.kind == MoveKind::Combination,
+                standard_error,
             })
             .collect()
     }

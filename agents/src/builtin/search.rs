@@ -37,6 +37,12 @@ pub const NO_EFFECT: f64 = 1e-9;
 /// the noise floor: smaller gains are indistinguishable from the seeds' noise.
 pub const PROMISING_SHARE_OF_FLOOR: f64 = 0.25;
 
+/// A failed try whose improvement lies within this many standard errors below zero did
+/// not show that the move hurts: its step was too small to tell from the noise. The next
+/// try of such a move doubles the step (a larger change shows more clearly, in either
+/// direction) instead of halving it.
+pub const INCONCLUSIVE_Z: f64 = 2.0;
+
 /// Most moves one combination holds.
 pub const MAX_COMBINED_MOVES: usize = 6;
 
@@ -248,6 +254,7 @@ impl MoveMemory {
                 accepted: false,
                 combined: false,
                 improvement: -m.improvement.abs().max(1e-6),
+                standard_error: None,
                 ..(*m).clone()
             });
         let tries: Vec<&PastMove> = undo
@@ -317,6 +324,26 @@ impl MoveMemory {
                 }),
                 gain: best_edit.map(|e| (e, best.improvement)),
             };
+        }
+        // Failed every time, but no try showed harm beyond its noise: try twice the largest
+        // step (when that is a new value) before going smaller.
+        let largest = tries.iter().map(|m| m.step_fraction).fold(0.0, f64::max);
+        let inconclusive = tries.iter().all(|m| {
+            m.standard_error
+                .is_some_and(|se| m.improvement > -INCONCLUSIVE_Z * se)
+        });
+        if inconclusive && largest * 2.0 <= MAX_STEP_FRACTION + 1e-12 {
+            let grown = edit(largest * 2.0)
+                .filter(|e| edit(largest).is_none_or(|tried| (tried.to - e.to).abs() > 1e-12));
+            if let Some(edit) = grown {
+                return MoveMemory {
+                    next: Some(NextTry {
+                        edit,
+                        factor: FAILURE_DAMPING.powi(tries.len() as i32),
+                    }),
+                    gain: None,
+                };
+            }
         }
         // Failed every time: retry with half the smallest step tried.
         let smallest = tries

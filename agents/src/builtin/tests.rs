@@ -42,6 +42,7 @@ fn tried(round: u32, tunable: &str, direction: Direction, step: f64, improvement
         accepted: false,
         improvement,
         combined: false,
+        standard_error: None,
     }
 }
 
@@ -228,6 +229,55 @@ fn gains_below_a_share_of_the_noise_floor_are_failures() {
 }
 
 #[test]
+fn a_try_too_small_to_tell_from_the_noise_is_retried_larger_a_harmful_one_smaller() {
+    let t = parse_tunables(PARAMS);
+    let measured = |improvement, se| PastMove {
+        standard_error: Some(se),
+        ..tried(1, "SHIFT_PROBABILITY", Direction::Up, 0.1, improvement)
+    };
+    let next_step = |h: &[PastMove]| {
+        MoveMemory::of(&t[1], Direction::Up, h, 0.01)
+            .next
+            .map(|n| n.edit.step_fraction)
+    };
+    // −0.003 ± 0.002 is within two standard errors of no effect: twice the step next.
+    let small = measured(-0.003, 0.002);
+    assert_eq!(next_step(std::slice::from_ref(&small)), Some(0.2));
+    // −0.01 ± 0.002 shows harm: half the step next.
+    assert_eq!(next_step(&[measured(-0.01, 0.002)]), Some(0.05));
+    // Without a standard error (an undone accepted change, an old record) nothing is known
+    // of the noise: half the step, as before.
+    assert_eq!(
+        next_step(&[tried(1, "SHIFT_PROBABILITY", Direction::Up, 0.1, -0.003)]),
+        Some(0.05)
+    );
+    // The larger step was inconclusive too: larger still, up to the largest step …
+    let larger = PastMove {
+        step_fraction: 0.2,
+        ..measured(-0.001, 0.002)
+    };
+    assert_eq!(next_step(&[small.clone(), larger.clone()]), Some(0.4));
+    // … but once a try shows harm, the search goes smaller than anything tried.
+    let harmful = PastMove {
+        step_fraction: 0.4,
+        ..measured(-0.02, 0.002)
+    };
+    assert_eq!(next_step(&[small, larger, harmful]), Some(0.05));
+    // A larger step that the range clamps to a value already tried is not a new try.
+    let mut near_top = parse_tunables(PARAMS);
+    near_top[1].value = 0.45;
+    let at_top = MoveMemory::of(
+        &near_top[1],
+        Direction::Up,
+        &[measured(-0.001, 0.002)],
+        0.01,
+    )
+    .next
+    .map(|n| n.edit.step_fraction);
+    assert_eq!(at_top, Some(0.05));
+}
+
+#[test]
 fn gains_within_the_noise_are_combined_until_a_combination_is_tried() {
     let t = parse_tunables(PARAMS);
     let floor = 0.004;
@@ -254,11 +304,11 @@ fn gains_within_the_noise_are_combined_until_a_combination_is_tried() {
         "SHIFT_PROBABILITY + WEIGHT_SEX + RETRIEVAL_TOP_K"
     );
     // … and once all three failed together, the strongest two.
-    h.extend(m.outcomes(4, false, -0.001));
+    h.extend(m.outcomes(4, false, -0.001, None));
     let m = plan_move(&t, &ranked(), &h, floor).unwrap();
     assert_eq!(m.tunables(), "SHIFT_PROBABILITY + WEIGHT_SEX");
     // A failed combination is no failure of its moves alone, and is not tried again.
-    h.extend(m.outcomes(5, false, -0.001));
+    h.extend(m.outcomes(5, false, -0.001, None));
     let m = plan_move(&t, &ranked(), &h, floor).unwrap();
     assert_eq!(m.kind, MoveKind::Single);
     let shift = MoveMemory::of(&t[1], Direction::Up, &h, floor);
@@ -271,7 +321,7 @@ fn after_an_accepted_combination_undoing_it_comes_last() {
     let h0 = two_promising_moves();
     let combination = plan_move(&t, &ranked(), &h0, 0.004).unwrap();
     let mut h = h0.clone();
-    h.extend(combination.outcomes(3, true, 0.005));
+    h.extend(combination.outcomes(3, true, 0.005, None));
     t[1].value = 0.5;
     t[2].value = 0.0;
     // Both constants changed: no promising moves are left to combine; undoing either

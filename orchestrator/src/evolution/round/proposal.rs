@@ -234,6 +234,7 @@ async fn builtin_context(
             .as_ref()
             .map(|s| s.improvement)
             .unwrap_or(0.0);
+        let standard_error = evaluation.screening.as_ref().map(|s| s.standard_error);
         if let Some(s) = &evaluation.screening {
             let z = crate::evolution::paired_test::normal_quantile(run.settings.rule.confidence);
             needed_gain = Some((z * s.standard_error).max(run.settings.rule.min_effect));
@@ -242,6 +243,7 @@ async fn builtin_context(
             earlier,
             decision.outcome == RoundOutcome::Accepted,
             improvement,
+            standard_error,
         ));
         // The moves it previewed but did not propose: what their previews found.
         if let Some(previewed) = transcript.get("previewed") {
@@ -254,7 +256,7 @@ async fn builtin_context(
                     continue;
                 }
                 if let Some(gain) = p.improvement {
-                    history.extend(p.planned.outcomes(earlier, false, gain));
+                    history.extend(p.planned.outcomes(earlier, false, gain, p.standard_error));
                 }
             }
         }
