@@ -8,6 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The editable scope whose size decides "simpler".
 const SCOPE: &str = "heuristics/src/";
 
+/// Whether a file of the editable scope is test code (`decision_tests.rs`, the decision
+/// tests an agent edits with its decisions): its constants are fixtures, not the
+/// generator's constants, and removing tests does not make the generator simpler.
+fn is_test_code(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| name.ends_with("tests.rs"))
+}
+
 /// The summary of the change from `before` to `after` (repository path → file text; only
 /// files present on one side or different count). `notes` are what the applier reported.
 pub fn summarize(
@@ -45,6 +54,9 @@ pub fn summarize(
                 _ => None,
             },
         });
+        if is_test_code(path) {
+            continue;
+        }
         let old_consts = constant_items(old.map(String::as_str).unwrap_or(""));
         let new_consts = constant_items(new.map(String::as_str).unwrap_or(""));
         let names: BTreeSet<&String> = old_consts.keys().chain(new_consts.keys()).collect();
@@ -64,7 +76,7 @@ pub fn summarize(
     let scope_size = |files: &BTreeMap<String, String>| {
         files
             .iter()
-            .filter(|(p, _)| p.starts_with(SCOPE) && p.ends_with(".rs"))
+            .filter(|(p, _)| p.starts_with(SCOPE) && p.ends_with(".rs") && !is_test_code(p))
             .fold((0, 0), |(lines, consts), (_, text)| {
                 (
                     lines + code_lines(text),
@@ -194,5 +206,32 @@ mod tests {
         assert_eq!(s.code_lines, (3, 2));
         assert!(s.simplifies());
         assert!(s.constants.is_empty());
+    }
+
+    #[test]
+    fn test_code_is_neither_the_generators_constants_nor_its_size() {
+        let before = files(&[
+            ("heuristics/src/lib.rs", "fn a() {}\n"),
+            (
+                "heuristics/src/decision_tests.rs",
+                "#[test]\nfn t() {}\n#[test]\nfn u() {}\n",
+            ),
+        ]);
+        // A decision test gains a fixture constant; another test is dropped.
+        let after = files(&[
+            ("heuristics/src/lib.rs", "fn a() {}\n"),
+            (
+                "heuristics/src/decision_tests.rs",
+                "const LATE_OUT: &str = \"HHT\";\n#[test]\nfn t() {}\n",
+            ),
+        ]);
+        let s = summarize(&before, &after, vec![]);
+        assert_eq!(s.files.len(), 1, "the test file is still a changed file");
+        assert!(s.constants.is_empty(), "{:?}", s.constants);
+        assert_eq!(s.code_lines, (1, 1));
+        assert!(
+            !s.simplifies(),
+            "removing a test is not a simpler generator"
+        );
     }
 }

@@ -67,6 +67,20 @@ pub struct ViewManifest {
     pub selection_share: f64,
     pub train_persons: usize,
     pub val_evolution_persons: usize,
+    /// The view's files with their SHA-256, and their content hash, in the prepared
+    /// benchmarks' convention (`survey`'s manifest): `orchestrator evaluate --bench <view>`
+    /// scores against the view as against any prepared benchmark.
+    #[serde(default)]
+    pub files: Vec<ViewFile>,
+    #[serde(default)]
+    pub content_sha256: String,
+}
+
+/// One file of a view and its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ViewFile {
+    pub path: String,
+    pub sha256: String,
 }
 
 /// Writes `view_root`: for every prepared benchmark under `bench_root`, its train split, the
@@ -145,6 +159,27 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
         if src.join("zones.csv").is_file() {
             std::fs::copy(src.join("zones.csv"), dst.join("zones.csv"))?;
         }
+        let files: Vec<ViewFile> = [
+            "zones.csv",
+            "train/persons.csv",
+            "train/diaries.csv",
+            "val/persons.csv",
+            "val/diaries.csv",
+        ]
+        .into_iter()
+        .filter(|rel| dst.join(rel).is_file())
+        .map(|rel| -> anyhow::Result<ViewFile> {
+            let bytes = std::fs::read(dst.join(rel))?;
+            Ok(ViewFile {
+                path: rel.to_string(),
+                sha256: crate::scoring::sha256_hex(&bytes),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+        let listing: String = files
+            .iter()
+            .map(|f| format!("{}\n{}\n", f.path, f.sha256))
+            .collect();
         let manifest = ViewManifest {
             name: name.clone(),
             note: "an evolution run's view: the train split and the evolution part of the \
@@ -154,6 +189,8 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
             selection_share: share,
             train_persons,
             val_evolution_persons: keep.len(),
+            content_sha256: crate::scoring::sha256_hex(listing.as_bytes()),
+            files,
         };
         std::fs::write(
             dst.join("manifest.json"),
@@ -188,5 +225,45 @@ mod tests {
             .iter()
             .filter(|h| is_selection_household(h, 0.3))
             .all(|h| is_selection_household(h, 0.5)));
+    }
+
+    #[test]
+    fn a_view_is_a_benchmark_whose_content_can_be_checked_and_scored_against() {
+        let root = std::env::temp_dir().join(format!("view-test-{}", std::process::id()));
+        let bench = root.join("bench/toy");
+        let header = "person_id,household_id,group,day_type,home_zone\n";
+        let diary = |id: &str| format!("{id}{}\n", ",Home".repeat(24));
+        let hours: Vec<String> = (0..24).map(|h| format!("h{h:02}")).collect();
+        let diaries_header = format!("person_id,{}\n", hours.join(","));
+        for (split, ids) in [("train", ["1", "2"]), ("val", ["3", "4"])] {
+            std::fs::create_dir_all(bench.join(split)).unwrap();
+            let persons: String = ids
+                .iter()
+                .map(|id| format!("{id},h{id},other,weekday,\n"))
+                .collect();
+            std::fs::write(
+                bench.join(split).join("persons.csv"),
+                format!("{header}{persons}"),
+            )
+            .unwrap();
+            let diaries: String = ids.iter().map(|id| diary(id)).collect();
+            std::fs::write(
+                bench.join(split).join("diaries.csv"),
+                format!("{diaries_header}{diaries}"),
+            )
+            .unwrap();
+        }
+        std::fs::write(bench.join("manifest.json"), "{}").unwrap();
+        let view = root.join("view");
+        make_view(&root.join("bench"), &view, 0.5).unwrap();
+        let opened = mobility::Benchmark::open(&view.join("toy")).unwrap();
+        crate::scoring::verify_content(&opened).unwrap();
+        // A changed file is caught, as in a prepared benchmark.
+        std::fs::write(view.join("toy/train/diaries.csv"), &diaries_header).unwrap();
+        let err = crate::scoring::verify_content(&opened)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("train/diaries.csv"), "{err}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
