@@ -507,8 +507,10 @@ pub struct RuleArgs {
     /// A second benchmark on which a candidate must not be significantly worse (e.g. santiago-2012 when evolving on atus-2014).
     #[arg(long)]
     pub guard: Option<String>,
-    /// Worsening on the guard benchmark tolerated before significance counts (Score units).
-    #[arg(long, default_value_t = 0.0)]
+    /// Worsening on the guard benchmark tolerated before significance counts (Score units):
+    /// by default the non-inferiority margin's size, so a change significantly worse there
+    /// by a negligible amount (the guard's Score can be measured to ±0.0001) still passes.
+    #[arg(long, default_value_t = 0.002)]
     pub guard_margin: f64,
     /// The secret decision seeds are drawn from (64 hex digits); default: fresh from the OS.
     /// Give the secret of an earlier run to reproduce it exactly.

@@ -60,7 +60,7 @@ impl Default for AcceptanceRule {
             selection_share: 0.5,
             max_group_regression: None,
             guard: None,
-            guard_margin: 0.0,
+            guard_margin: 0.002,
         }
     }
 }
