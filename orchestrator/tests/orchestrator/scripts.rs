@@ -42,8 +42,8 @@ pub fn tool_mode(fx: &Fixture) -> Vec<Scripted> {
             "submit",
             &args(json!({
                 "target": "first_nonhome_hour_jsd",
-                "hypothesis": "almost every day is shifted by an hour, so start times are smeared",
-                "rationale": "shift rarely, as the data does",
+                "hypothesis": "every day is the neighbours' most central routine, so days lost their diversity",
+                "rationale": "weigh consensus lightly, as the data varies",
             })),
         )])),
         // Round 2.
@@ -139,7 +139,7 @@ pub fn diff_mode(fx: &Fixture) -> Vec<Scripted> {
         )),
         diff_reply(
             "first_nonhome_hour_jsd",
-            "almost every day is shifted by an hour",
+            "every day is the most central routine",
             &fix,
         ),
         // Round 2.
@@ -165,7 +165,7 @@ pub fn many_rounds_calls(round: u32) -> usize {
 ///
 /// Round 1: read_file → apply_edit (the fix) → submit: accepted.
 /// Later rounds, in turn: the degradation again (rejected: worse), a comment (rejected: no
-/// gain), a milder shift (rejected).
+/// gain), a lighter consensus weight (rejected).
 pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
     let submit = |target: &str, hypothesis: &str| {
         paid(tool_calls(&[(
@@ -184,7 +184,7 @@ pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
         edit(&fx.bad_line, &fx.good_line),
         submit(
             "first_nonhome_hour_jsd",
-            "almost every day is shifted by an hour",
+            "every day is the most central routine",
         ),
     ];
     let milder = fx.good_line.replace(
@@ -197,7 +197,7 @@ pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
                 script.push(edit(&fx.good_line, &fx.bad_line));
                 script.push(submit(
                     "slot_accuracy_error",
-                    &format!("round {round}: shift every day"),
+                    &format!("round {round}: the most central routine always"),
                 ));
             }
             1 => {
@@ -211,7 +211,7 @@ pub fn many_rounds(fx: &Fixture, rounds: u32) -> Vec<Scripted> {
                 script.push(edit(&fx.good_line, &milder));
                 script.push(submit(
                     "first_nonhome_hour_jsd",
-                    &format!("round {round}: shift some days"),
+                    &format!("round {round}: a lighter consensus"),
                 ));
             }
         }

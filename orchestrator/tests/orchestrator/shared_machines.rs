@@ -172,8 +172,8 @@ fn sleepy_agent(fx: &Fixture, dir: &Path, marker: &str) -> PathBuf {
                exec sleep 1001.{marker}\n\
              fi\n\
              sed -i 's/^{bad}$/{good}/' {params}\n\
-             printf '{{\"target\": \"first_nonhome_hour_jsd\", \"hypothesis\": \"days are shifted\", \
-             \"rationale\": \"restore the shift probability\"}}' > \"$MOBEVOLVE_PROPOSAL_FILE\"\n",
+             printf '{{\"target\": \"first_nonhome_hour_jsd\", \"hypothesis\": \"days lost their diversity\", \
+             \"rationale\": \"restore the consensus weight\"}}' > \"$MOBEVOLVE_PROPOSAL_FILE\"\n",
             params = harness::PARAMS,
         ),
     )
