@@ -1,35 +1,76 @@
 //! Decision 3 — individual adaptation: make the retrieved routine this person's own.
 //!
-//! - Shift: with [`SHIFT_PROBABILITY`], the away-from-home part of the day (first to last
-//!   non-Home slot, Travel included) moves one hour earlier or later as a unit.
-//! - Stretch: with [`STRETCH_PROBABILITY`], the main Work/School block gets one hour longer
-//!   or shorter; the rest of the away part moves with its end.
+//! - Shift: the away-from-home part of the day (first to last non-Home slot, Travel
+//!   included) moves as a unit. Activity task: not at all — the retrieved routine already
+//!   carries a similar person's real timing, and a random hour of shift only blurs it.
+//!   Location task: toward the typical start of the main Work/School block among the
+//!   person's neighbours (institutional start times: similar people start work or school at
+//!   about the same hour), by at most [`TYPICAL_START_MAX_SHIFT`] hours.
+//! - Durations: the routine's own. The length of the main Work/School block and of
+//!   everything after it is a real person's; a random hour more or less only blurs it.
 //! - Zones (location task): Home → the person's home zone; an activity at the retrieved
-//!   person's home zone → the person's home zone; other away zones are kept when the
-//!   retrieved person lived in the same zone, else each is re-drawn with
-//!   [`ZONE_REDRAW_PROBABILITY`] from the destination choice of the person's home zone.
+//!   person's home zone → the person's home zone; other away zones are the retrieved
+//!   person's real destinations, kept (retrieval draws from residents of the person's home
+//!   zone, or of the nearest zones where it has too few: see
+//!   [`GeneratorState::candidate_pool`](crate::state::GeneratorState::candidate_pool)).
 //!
 //! Each output slot remembers which reference slot it was copied from (`source`), so
 //! refinement can tell the seams adaptation created from the routine's own structure.
 
-use crate::destinations::DestinationChoice;
 use crate::features::Profile;
-use crate::params::{SHIFT_PROBABILITY, STRETCH_PROBABILITY, ZONE_REDRAW_PROBABILITY};
+use crate::params::TYPICAL_START_MAX_SHIFT;
 use mobility::{Activity, Diary, Loc, SLOTS};
-use rand::Rng;
 
 /// `source` value of a slot filled in by adaptation rather than copied.
 pub const FILLED: u8 = u8::MAX;
 
+/// How adaptation shifts the away part of the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShiftRule {
+    /// Keep the retrieved routine's own timing (activity task).
+    Keep,
+    /// Toward the neighbours' typical start of the main block: the median interval (lower,
+    /// upper median) of their start slots, for main blocks of the routine's main activity
+    /// (location task; see [`typical_start`]).
+    TowardTypicalStart(Option<(usize, usize)>),
+}
+
+/// The median interval (lower, upper median) of the start slots of the main blocks of
+/// `activity` among `diaries` (diaries whose main block is of another activity, or that have
+/// none, are ignored); `None` when no diary has one.
+pub fn typical_start<'a>(
+    diaries: impl Iterator<Item = &'a Diary>,
+    activity: Activity,
+) -> Option<(usize, usize)> {
+    let mut starts: Vec<usize> = diaries
+        .filter_map(|d| main_block(d).filter(|&(s, _)| d.activities[s] == activity))
+        .map(|(s, _)| s)
+        .collect();
+    if starts.is_empty() {
+        return None;
+    }
+    starts.sort_unstable();
+    let n = starts.len();
+    Some((starts[(n - 1) / 2], starts[n / 2]))
+}
+
+/// Hours (signed, at most `max` either way) that move `slot` into `interval`.
+fn hours_toward(slot: usize, (lower, upper): (usize, usize), max: usize) -> i32 {
+    let gap = if slot < lower {
+        (lower - slot) as i32
+    } else if slot > upper {
+        -((slot - upper) as i32)
+    } else {
+        0
+    };
+    gap.clamp(-(max as i32), max as i32)
+}
+
 /// What the adaptation decision did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Adaptation {
-    /// Hours the away part moved (−1, 0, +1).
+    /// Hours the away part moved (negative = earlier).
     pub shift: i8,
-    /// Hours added to the main Work/School block (−1, 0, +1).
-    pub stretch: i8,
-    /// Away zones re-drawn from destination choice.
-    pub zones_redrawn: u8,
     /// For each output slot, the reference slot it was copied from, or [`FILLED`].
     pub source: [u8; SLOTS],
 }
@@ -39,30 +80,29 @@ pub fn adapt(
     reference: &Diary,
     reference_home: Option<Loc>,
     profile: &Profile,
-    destinations: Option<&DestinationChoice>,
-    rng: &mut impl Rng,
+    shift_rule: ShiftRule,
 ) -> (Diary, Adaptation) {
     let mut diary = *reference;
     let mut record = Adaptation {
         shift: 0,
-        stretch: 0,
-        zones_redrawn: 0,
         source: std::array::from_fn(|h| h as u8),
     };
-    if rng.gen_bool(SHIFT_PROBABILITY) {
-        let delta = if rng.gen_bool(0.5) { 1 } else { -1 };
-        if shift_away_part(&mut diary, &mut record.source, delta) {
-            record.shift = delta as i8;
+    let delta = match shift_rule {
+        ShiftRule::Keep => 0,
+        ShiftRule::TowardTypicalStart(typical) => typical
+            .zip(main_block(&diary))
+            .map_or(0, |(interval, (start, _))| {
+                hours_toward(start, interval, TYPICAL_START_MAX_SHIFT)
+            }),
+    };
+    for _ in 0..delta.abs() {
+        if !shift_away_part(&mut diary, &mut record.source, delta.signum()) {
+            break;
         }
+        record.shift += delta.signum() as i8;
     }
-    if rng.gen_bool(STRETCH_PROBABILITY) {
-        let delta = if rng.gen_bool(0.5) { 1 } else { -1 };
-        if stretch_main_block(&mut diary, &mut record.source, delta) {
-            record.stretch = delta as i8;
-        }
-    }
-    if let (Some(home), Some(destinations)) = (profile.home_zone, destinations) {
-        record.zones_redrawn = adapt_zones(&mut diary, reference_home, home, destinations, rng);
+    if let Some(home) = profile.home_zone {
+        adapt_zones(&mut diary, reference_home, home);
     }
     (diary, record)
 }
@@ -124,8 +164,8 @@ fn shift_away_part(diary: &mut Diary, source: &mut [u8; SLOTS], delta: i32) -> b
     }
 }
 
-/// The longest run of Work or School: (start, end) inclusive.
-fn main_block(diary: &Diary) -> Option<(usize, usize)> {
+/// The longest run of Work or School (the first when tied): (start, end) inclusive.
+pub fn main_block(diary: &Diary) -> Option<(usize, usize)> {
     let mut best: Option<(usize, usize)> = None;
     let mut h = 0;
     while h < SLOTS {
@@ -144,89 +184,18 @@ fn main_block(diary: &Diary) -> Option<(usize, usize)> {
     best
 }
 
-/// Lengthens (+1) or shortens (−1) the main block: everything after it up to the last
-/// non-Home slot moves with its end.
-fn stretch_main_block(diary: &mut Diary, source: &mut [u8; SLOTS], delta: i32) -> bool {
-    let (Some((start, end)), Some((_, last))) = (main_block(diary), away_span(diary)) else {
-        return false;
-    };
-    if delta > 0 {
-        if last + 1 >= SLOTS || diary.activities[last + 1] != Activity::Home {
-            return false;
-        }
-        if end < last && !move_slots(diary, source, end + 1, last, 1) {
-            return false;
-        }
-        // The block's own activity and place fill the slot its end moved into.
-        diary.activities[end + 1] = diary.activities[end];
-        if let Some(l) = diary.locations.as_mut() {
-            l[end + 1] = l[end];
-        }
-        source[end + 1] = source[end];
-        true
-    } else {
-        if end == start {
-            return false;
-        }
-        if end < last {
-            // Drop the block's last slot: the tail moves one earlier, Home fills its end.
-            let home_location = diary.locations.map(|l| l[(last + 1).min(SLOTS - 1)]);
-            for h in end..last {
-                diary.activities[h] = diary.activities[h + 1];
-                if let Some(l) = diary.locations.as_mut() {
-                    l[h] = l[h + 1];
-                }
-                source[h] = source[h + 1];
-            }
-            diary.activities[last] = Activity::Home;
-            if let (Some(l), Some(home)) = (diary.locations.as_mut(), home_location) {
-                l[last] = home;
-            }
-            source[last] = FILLED;
-        } else {
-            diary.activities[end] = Activity::Home;
-            source[end] = FILLED;
-        }
-        true
-    }
-}
-
-/// Re-homes the routine's zones; returns how many away zones were re-drawn.
-fn adapt_zones(
-    diary: &mut Diary,
-    reference_home: Option<Loc>,
-    home: Loc,
-    destinations: &DestinationChoice,
-    rng: &mut impl Rng,
-) -> u8 {
+/// Re-homes the routine's zones: Home at `home`, Travel at `T`, and what the retrieved
+/// person did at their own home zone (`reference_home`) at `home`; other places are kept.
+fn adapt_zones(diary: &mut Diary, reference_home: Option<Loc>, home: Loc) {
     let Some(locations) = diary.locations.as_mut() else {
-        return 0;
+        return;
     };
-    let same_home = reference_home == Some(home);
-    // Each distinct away zone of the routine maps to one zone, so repeated visits stay together.
-    let mut mapping: Vec<(Loc, Loc)> = Vec::new();
-    let mut redrawn = 0;
     for (activity, loc) in diary.activities.iter().zip(locations.iter_mut()) {
         match activity {
             Activity::Home => *loc = home,
             Activity::Travel => *loc = Loc::TRAVEL,
             _ if Some(*loc) == reference_home => *loc = home,
-            _ if same_home => {}
-            _ => {
-                if let Some(&(_, to)) = mapping.iter().find(|(from, _)| from == loc) {
-                    *loc = to;
-                    continue;
-                }
-                let from = *loc;
-                if rng.gen_bool(ZONE_REDRAW_PROBABILITY) {
-                    if let Some(to) = destinations.draw(home, *activity, rng) {
-                        *loc = to;
-                        redrawn += 1;
-                    }
-                }
-                mapping.push((from, *loc));
-            }
+            _ => {}
         }
     }
-    redrawn
 }

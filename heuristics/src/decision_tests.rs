@@ -6,16 +6,10 @@
 //! by the library, so it can use that binary's fixtures (`super::fixtures`).
 
 use super::fixtures::*;
-use heuristics::adaptation::{adapt, FILLED};
-use heuristics::refinement::{is_night, refine};
+use heuristics::adaptation::{adapt, typical_start, ShiftRule};
+use heuristics::refinement::refine;
 use heuristics::{generate_person, retrieval, GeneratorState};
 use mobility::{Activity, DayType, Group, Loc, Person, PersonTable, Split, SplitData, Task, SLOTS};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
-fn copied() -> [u8; SLOTS] {
-    std::array::from_fn(|h| h as u8)
-}
 
 #[test]
 fn participation_rate_zero_gives_all_home_days() {
@@ -59,6 +53,62 @@ fn retrieval_ranks_an_identical_profile_first() {
         .all(|w| w[0].similarity >= w[1].similarity));
     let older = person("t", Group::Employed, DayType::Weekday, 80, "male");
     assert!(retrieval::similarity(&profile(&older), &state.routines[2].profile) < 0.0);
+}
+
+#[test]
+fn retrieval_prefers_the_same_job() {
+    // Otherwise identical workers; only industry, occupation and class of worker differ.
+    let names: Vec<String> = ["age", "sex", "ind_code", "occup_code", "work_class"]
+        .map(String::from)
+        .to_vec();
+    let columns = heuristics::features::FeatureColumns::resolve(&names);
+    let worker_of = |id: &str, industry: &str, occupation: &str, class: &str| Person {
+        features: vec![
+            "40".into(),
+            "female".into(),
+            industry.into(),
+            occupation.into(),
+            class.into(),
+        ],
+        ..person(id, Group::Employed, DayType::Weekday, 40, "female")
+    };
+    let worker = |id: &str, industry: &str, occupation: &str| {
+        let class = if industry.is_empty() { "" } else { "private" };
+        worker_of(id, industry, occupation, class)
+    };
+    let similarity =
+        |a: &Person, b: &Person| retrieval::similarity(&columns.profile(a), &columns.profile(b));
+    let target = worker("t", "health", "nurse");
+    let same_job = worker("a", "health", "nurse");
+    let same_industry = worker("b", "health", "clerk");
+    let other_job = worker("c", "finance", "clerk");
+    assert_eq!(similarity(&target, &same_job), 0.0);
+    assert!(similarity(&target, &same_industry) < 0.0);
+    assert!(similarity(&target, &other_job) < similarity(&target, &same_industry));
+    // The same job on one's own account is a different day.
+    let self_employed = worker_of("s", "health", "nurse", "self-employed");
+    assert!(similarity(&target, &self_employed) < 0.0);
+    // Without a job on either side (students, retirees, Santiago) the roles are neutral.
+    let no_job = worker("d", "", "");
+    assert_eq!(similarity(&no_job, &worker("e", "", "")), 0.0);
+}
+
+#[test]
+fn retrieval_weighs_zone_consensus_by_school_day() {
+    use heuristics::params::{SCHOOL_DAY_ZONE_CONSENSUS_WEIGHT, ZONE_CONSENSUS_WEIGHT};
+    use mobility::Segment;
+    let weight = |group, day_type| retrieval::zone_consensus_weight(Segment { group, day_type });
+    assert_eq!(
+        weight(Group::Student, DayType::Weekday),
+        SCHOOL_DAY_ZONE_CONSENSUS_WEIGHT
+    );
+    for (group, day_type) in [
+        (Group::Student, DayType::Weekend),
+        (Group::Employed, DayType::Weekday),
+        (Group::Other, DayType::Weekday),
+    ] {
+        assert_eq!(weight(group, day_type), ZONE_CONSENSUS_WEIGHT);
+    }
 }
 
 #[test]
@@ -126,21 +176,13 @@ fn refinement_gives_a_weekend_non_student_no_school() {
     let p = profile(&person("t", Group::Other, DayType::Weekend, 40, "male"));
     let reference = diary("HHHHHHHHTSSSSTHHHHHHHHHH", true);
     let mut d = reference;
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let fixes = refine(&mut d, &reference, &copied(), &p, Some(&zones()), &mut rng);
+    let fixes = refine(&mut d, &p, Some(&zones()));
     assert_eq!(fixes.weekend_school, 4);
     assert_eq!(pattern(&d), "HHHHHHHHTOOOOTHHHHHHHHHH");
     // A student keeps school on the weekend.
     let student = profile(&person("s", Group::Student, DayType::Weekend, 15, "male"));
     let mut d = reference;
-    refine(
-        &mut d,
-        &reference,
-        &copied(),
-        &student,
-        Some(&zones()),
-        &mut rng,
-    );
+    refine(&mut d, &student, Some(&zones()));
     assert_eq!(pattern(&d), "HHHHHHHHTSSSSTHHHHHHHHHH");
 }
 
@@ -154,8 +196,7 @@ fn refinement_forces_home_zone_travel_token_and_retained_zones() {
     locs[7] = OFFICE; // Travel not at T
     locs[9] = Loc::TRAVEL; // Work at T
     locs[10] = Loc(99); // Work at an unknown zone
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let fixes = refine(&mut d, &reference, &copied(), &p, Some(&zones()), &mut rng);
+    let fixes = refine(&mut d, &p, Some(&zones()));
     assert_eq!(
         (fixes.home_zone, fixes.travel_zone, fixes.invalid_zone),
         (1, 1, 2)
@@ -168,66 +209,15 @@ fn refinement_forces_home_zone_travel_token_and_retained_zones() {
 }
 
 #[test]
-fn refinement_inserts_travel_only_at_adaptation_seams() {
+fn refinement_keeps_direct_changes_of_place_and_night_work() {
     let p = profile(&person("t", Group::Employed, DayType::Weekday, 40, "male"));
-    // Home 0..8 then Work: a direct change at slot 8.
-    let reference = diary("HHHHHHHHWWWWWWWWWHHHHHHH", false);
-    let mut inserted_at_seam = 0;
-    for seed in 0..200 {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        // Copied as is: no seam, never a Travel.
+    // Home 0..8 then Work to 17 (a direct change, no Travel hour); a late shift to midnight.
+    for pattern_ in ["HHHHHHHHWWWWWWWWWHHHHHHH", "HHHHHHHHHHHHHTWWWWWWWWWW"] {
+        let reference = diary(pattern_, false);
         let mut d = reference;
-        let fixes = refine(&mut d, &reference, &copied(), &p, None, &mut rng);
-        assert_eq!(fixes.travel_inserted, 0);
+        refine(&mut d, &p, None);
         assert_eq!(d, reference);
-        // Slot 7 filled by adaptation: a seam at 7→8, Travel may replace slot 7.
-        let mut source = copied();
-        source[7] = FILLED;
-        let mut d = reference;
-        let fixes = refine(&mut d, &reference, &source, &p, None, &mut rng);
-        if fixes.travel_inserted > 0 {
-            assert_eq!(pattern(&d), "HHHHHHHTWWWWWWWWWHHHHHHH");
-            inserted_at_seam += 1;
-        }
     }
-    let p_insert = heuristics::params::TRAVEL_INSERT_PROBABILITY;
-    if p_insert == 0.0 {
-        assert_eq!(inserted_at_seam, 0);
-    } else if p_insert == 1.0 {
-        assert_eq!(inserted_at_seam, 200);
-    } else {
-        assert!(
-            inserted_at_seam > 0 && inserted_at_seam < 200,
-            "{inserted_at_seam}"
-        );
-    }
-}
-
-#[test]
-fn refinement_undoes_work_moved_into_the_night_unless_night_shift() {
-    let p = profile(&person("t", Group::Employed, DayType::Weekday, 40, "male"));
-    let reference = diary("HHHHHHHHHHHHHTWWWWWWWWWH", false);
-    let night_slot = (0..SLOTS).rev().find(|&h| is_night(h)).unwrap();
-    let mut d = reference;
-    d.activities[night_slot] = Activity::Work;
-    let mut source = copied();
-    source[night_slot] = night_slot as u8 - 1; // moved by adaptation
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let reference_night_work = (0..SLOTS)
-        .filter(|&h| is_night(h) && reference.activities[h] == Activity::Work)
-        .count();
-    let fixes = refine(&mut d, &reference, &source, &p, None, &mut rng);
-    if reference_night_work < heuristics::params::NIGHT_SHIFT_MIN_SLOTS {
-        assert!(fixes.night_work >= 1);
-        assert_eq!(d.activities[night_slot], Activity::Home);
-    }
-    // A night shift keeps its night work.
-    let shift = diary("WWWWWWTHHHHHHHHHHHHHHTWW", false);
-    let mut d = shift;
-    d.activities[night_slot] = Activity::Work;
-    let fixes = refine(&mut d, &shift, &source, &p, None, &mut rng);
-    assert_eq!(fixes.night_work, 0);
-    assert_eq!(d.activities[night_slot], Activity::Work);
 }
 
 #[test]
@@ -236,34 +226,58 @@ fn adaptation_rehomes_zones_and_keeps_the_day_shape() {
     let mut target = person("t", Group::Employed, DayType::Weekday, 40, "male");
     target.home_zone = Some(SHOP);
     let reference = diary(COMMUTER, true);
-    for seed in 0..100 {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let (d, record) = adapt(
-            &reference,
-            Some(HOME),
-            &profile(&target),
-            state.destinations.as_ref(),
-            &mut rng,
-        );
-        let locs = d.locations.unwrap();
-        for (h, (&activity, &loc)) in d.activities.iter().zip(&locs).enumerate() {
-            match activity {
-                Activity::Home => assert_eq!(loc, SHOP, "seed {seed} slot {h}"),
-                Activity::Travel => assert_eq!(loc, Loc::TRAVEL),
-                _ => assert!(state.zones.is_retained(loc)),
-            }
+    // Adaptation is deterministic.
+    let (d, record) = adapt(&reference, Some(HOME), &profile(&target), ShiftRule::Keep);
+    let locs = d.locations.unwrap();
+    for (h, (&activity, &loc)) in d.activities.iter().zip(&locs).enumerate() {
+        match activity {
+            Activity::Home => assert_eq!(loc, SHOP, "slot {h}"),
+            Activity::Travel => assert_eq!(loc, Loc::TRAVEL),
+            _ => assert!(state.zones.is_retained(loc)),
         }
-        assert!(record.shift.abs() <= 1 && record.stretch.abs() <= 1);
-        let count = |a: Activity| d.activities.iter().filter(|&&x| x == a).count();
-        assert_eq!(count(Activity::Travel), 2, "seed {seed}: {}", pattern(&d));
-        let work = count(Activity::Work) as i32;
-        assert_eq!(
-            work,
-            9 + i32::from(record.stretch),
-            "seed {seed}: {}",
-            pattern(&d)
-        );
     }
+    assert_eq!(record.shift, 0);
+    assert_eq!(pattern(&d), COMMUTER);
+}
+
+#[test]
+fn adaptation_moves_the_day_toward_the_typical_start_of_its_main_block() {
+    let p = profile(&person("t", Group::Employed, DayType::Weekday, 40, "male"));
+    // Work starts at 8 in the routine (Travel at 7).
+    let reference = diary(COMMUTER, true);
+    let early = diary("HHHHHTWWWWWWWWWTHHHHHHHH", true); // Work from 6
+    let late = diary("HHHHHHHHHTWWWWWWWWWTHHHH", true); // Work from 10
+    let shopper = diary(SHOPPER, true); // no main block: ignored
+                                        // Median interval of the Work starts: 6, 6, 8 → (6, 6); a shopper does not count.
+    let typical = typical_start(
+        [&early, &early, &reference, &shopper].into_iter(),
+        Activity::Work,
+    );
+    assert_eq!(typical, Some((6, 6)));
+    assert_eq!(
+        typical_start([&late, &early].into_iter(), Activity::Work),
+        Some((6, 10))
+    );
+    assert_eq!(typical_start([&shopper].into_iter(), Activity::Work), None);
+    let max = heuristics::params::TYPICAL_START_MAX_SHIFT as i8;
+    let rule = ShiftRule::TowardTypicalStart(typical);
+    let (d, record) = adapt(&reference, Some(HOME), &p, rule);
+    // Two hours early, moved by at most the cap, never the other way.
+    assert_eq!(record.shift, -max.min(2));
+    let start = d
+        .activities
+        .iter()
+        .position(|&a| a == Activity::Work)
+        .unwrap();
+    assert_eq!(start as i8, 8 - max.min(2));
+    // Inside the median interval: the routine keeps its own start.
+    let rule = ShiftRule::TowardTypicalStart(Some((6, 10)));
+    let (d, record) = adapt(&reference, Some(HOME), &p, rule);
+    assert_eq!(record.shift, 0);
+    assert_eq!(
+        d.activities.iter().position(|&a| a == Activity::Work),
+        Some(8)
+    );
 }
 
 /// Retrieval's grouped search equals the full scan for every validation person of both real
@@ -308,4 +322,49 @@ fn the_fast_path_equals_its_reference_and_the_days_are_realistic_on_real_data() 
     if let Some(dir) = cleanup {
         std::fs::remove_dir_all(dir).unwrap();
     }
+}
+
+#[test]
+fn a_thin_home_zone_borrows_the_routines_of_its_nearest_home_zones() {
+    use heuristics::params::RETRIEVAL_MIN_POOL;
+    // Residents of HOME (zone A at 0 km) and SHOP (zone C, 7 km from A, 7.6 km from B);
+    // nobody lives in OFFICE (zone B, 3 km from A).
+    let n = RETRIEVAL_MIN_POOL;
+    let persons: Vec<Person> = (0..2 * n)
+        .map(|i| {
+            let mut p = person(
+                &format!("p{i}"),
+                Group::Employed,
+                DayType::Weekday,
+                40,
+                "male",
+            );
+            p.home_zone = Some(if i < n { HOME } else { SHOP });
+            p
+        })
+        .collect();
+    let train = SplitData {
+        split: Split::Train,
+        persons: PersonTable {
+            feature_names: feature_names(),
+            persons,
+        },
+        diaries: (0..2 * n).map(|_| diary(COMMUTER, true)).collect(),
+    };
+    let state = GeneratorState::build(&bench(Task::ActivityLocation), &train);
+    let mut target = person("t", Group::Employed, DayType::Weekday, 40, "male");
+    target.home_zone = Some(OFFICE);
+    let pool = state.candidate_pool(&profile(&target)).unwrap();
+    // The nearest zone's residents fill the pool; the farther zone is not needed.
+    assert_eq!(pool.routines.len(), n);
+    for &r in &pool.routines {
+        assert_eq!(state.routines[r as usize].profile.home_zone, Some(HOME));
+    }
+    // A zone with enough residents of its own keeps to them.
+    target.home_zone = Some(SHOP);
+    let pool = state.candidate_pool(&profile(&target)).unwrap();
+    assert!(pool
+        .routines
+        .iter()
+        .all(|&r| state.routines[r as usize].profile.home_zone == Some(SHOP)));
 }

@@ -21,16 +21,26 @@ pub enum Role {
     Household,
     /// Income band.
     Income,
+    /// Industry of the main job (who works weekends, nights, shifts).
+    Industry,
+    /// Occupation of the main job.
+    Occupation,
+    /// Class of worker of the main job (private, government, self-employed): who sets the
+    /// hours and where the work is done.
+    Class,
 }
 
 impl Role {
     /// All roles, in [`Profile::codes`] order.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 8] = [
         Role::Sex,
         Role::Work,
         Role::Day,
         Role::Household,
         Role::Income,
+        Role::Industry,
+        Role::Occupation,
+        Role::Class,
     ];
 
     /// Column names (either benchmark) that make up this role.
@@ -47,6 +57,9 @@ impl Role {
             Role::Day => &["diary_day", "holiday", "temporada"],
             Role::Household => &["hh_child"],
             Role::Income => &["famincome", "ingreso"],
+            Role::Industry => &["ind_code"],
+            Role::Occupation => &["occup_code"],
+            Role::Class => &["work_class"],
         }
     }
 }

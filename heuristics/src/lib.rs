@@ -27,7 +27,6 @@
 #![deny(missing_docs)]
 
 pub mod adaptation;
-pub mod destinations;
 pub mod features;
 pub mod params;
 pub mod participation;
@@ -43,6 +42,7 @@ pub use population::{
 pub use state::GeneratorState;
 pub use trace::Trace;
 
+use adaptation::ShiftRule;
 use mobility::{Diary, Person};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -54,13 +54,13 @@ pub fn generate_person(state: &GeneratorState, person: &Person, seed: u64) -> (D
     generate_person_cached(state, person, seed, &mut NeighbourCache::default())
 }
 
-/// The four decisions, each with its own random stream for a person.
+/// The decisions that draw random numbers, each with its own stream for a person
+/// (adaptation and refinement are deterministic; their numbers 3 and 4 stay free so the
+/// other streams keep theirs).
 #[derive(Debug, Clone, Copy)]
 enum Decision {
     Participation = 1,
     Retrieval = 2,
-    Adaptation = 3,
-    Refinement = 4,
 }
 
 /// The random stream of one decision for the person seeded with `person_seed`. Each decision
@@ -99,29 +99,35 @@ pub fn generate_person_cached(
     }
     let neighbours = cache.get(state, &profile);
     let Some(retrieved) = retrieval::choose(
-        state,
+        &profile,
         &neighbours,
         &mut decision_rng(seed, Decision::Retrieval),
     ) else {
         return (stay_home, trace);
     };
     let routine = &state.routines[retrieved.routine as usize];
+    let shift_rule = if state.has_locations() {
+        ShiftRule::TowardTypicalStart(adaptation::main_block(&routine.diary).and_then(
+            |(start, _)| {
+                adaptation::typical_start(
+                    neighbours
+                        .iter()
+                        .map(|n| &state.routines[n.routine as usize].diary),
+                    routine.diary.activities[start],
+                )
+            },
+        ))
+    } else {
+        ShiftRule::Keep
+    };
     let (mut diary, adaptation) = adaptation::adapt(
         &routine.diary,
         routine.profile.home_zone,
         &profile,
-        state.destinations.as_ref(),
-        &mut decision_rng(seed, Decision::Adaptation),
+        shift_rule,
     );
     let zones = state.has_locations().then_some(&state.zones);
-    trace.fixes = refinement::refine(
-        &mut diary,
-        &routine.diary,
-        &adaptation.source,
-        &profile,
-        zones,
-        &mut decision_rng(seed, Decision::Refinement),
-    );
+    trace.fixes = refinement::refine(&mut diary, &profile, zones);
     if !state.has_locations() {
         diary.locations = None;
     }

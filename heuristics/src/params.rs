@@ -26,8 +26,9 @@ pub const PARTICIPATION_SHRINKAGE: f64 = 20.0;
 /// Targets: slot_accuracy_error, weighted_f1_error, pair_jsd, joint_accuracy_error
 pub const NEIGHBOURS_K: usize = 10;
 
-/// Location task: retrieval looks only among routines of people from the same home zone
-/// (and segment) when there are at least this many, else among the whole segment.
+/// Location task: retrieval looks among routines of people from the same home zone (and
+/// segment) when there are at least this many; a thinner home zone adds the routines of
+/// its nearest home zones (nearest first) until it has this many.
 /// Range: 1..=2000
 /// Targets: joint_accuracy_error, work_location_jsd, others_location_jsd, nonhome_distance_jsd
 pub const RETRIEVAL_MIN_POOL: usize = 50;
@@ -37,13 +38,6 @@ pub const RETRIEVAL_MIN_POOL: usize = 50;
 /// Range: 0.0..=20.0
 /// Targets: slot_accuracy_error, weighted_f1_error, hourly_activity_jsd_mean
 pub const SIMILARITY_TEMPERATURE: f64 = 4.0;
-
-/// Preference for routines that are typical of their segment (typicality = mean share of
-/// the segment doing the routine's activity at each hour, in 0..1): weight × exp(this ×
-/// typicality). Raises accuracy, lowers diversity.
-/// Range: 0.0..=20.0
-/// Targets: slot_accuracy_error, weighted_f1_error, travel_count_jsd, changed_pair_jsd
-pub const TYPICALITY_WEIGHT: f64 = 0.0;
 
 /// Preference for routines that agree with the other neighbours (consensus = mean share of
 /// the k neighbours doing the routine's activity at each hour, in 0..1): weight × exp(this
@@ -59,6 +53,14 @@ pub const CONSENSUS_WEIGHT: f64 = 3.0;
 /// Range: 0.0..=30.0
 /// Targets: joint_accuracy_error, joint_weighted_f1_error, worst_segment_joint_accuracy_error, work_location_jsd
 pub const ZONE_CONSENSUS_WEIGHT: f64 = 3.0;
+
+/// Location task: the zone consensus weight on school days (students on weekdays), in
+/// place of [`ZONE_CONSENSUS_WEIGHT`]. Students of a home zone largely share their schools
+/// (catchments) and school hours, so a routine whose places and times agree with similar
+/// students is the likelier one.
+/// Range: 0.0..=30.0
+/// Targets: joint_accuracy_error, joint_weighted_f1_error, activity_accuracy_error
+pub const SCHOOL_DAY_ZONE_CONSENSUS_WEIGHT: f64 = 15.0;
 
 /// Similarity penalty for an age difference of `AGE_SCALE_YEARS` or more (linear below).
 /// Range: 0.0..=5.0
@@ -106,6 +108,26 @@ pub const SIMILARITY_WEIGHT_HOUSEHOLD: f64 = 0.3;
 /// Targets: slot_accuracy_error, nonhome_distance_jsd
 pub const SIMILARITY_WEIGHT_INCOME: f64 = 0.3;
 
+/// Similarity penalty for a different industry of the main job: industries set when work
+/// happens (retail and hospitality work weekends and evenings, health care and protective
+/// services nights). Neutral for people without a job on both sides.
+/// Range: 0.0..=5.0
+/// Targets: night_work_count_jsd, first_nonhome_hour_jsd, employed_travel_count_jsd
+pub const SIMILARITY_WEIGHT_INDUSTRY: f64 = 1.0;
+
+/// Similarity penalty for a different occupation of the main job (shift work, field work,
+/// office hours); with industry, a partly matching job counts half as different.
+/// Range: 0.0..=5.0
+/// Targets: night_work_count_jsd, first_nonhome_hour_jsd, employed_travel_count_jsd
+pub const SIMILARITY_WEIGHT_OCCUPATION: f64 = 1.0;
+
+/// Similarity penalty for a different class of worker of the main job: the self-employed
+/// set their own hours and often work at home, on the road or at weekends; government
+/// employees keep office hours. Neutral for people without a job on both sides.
+/// Range: 0.0..=5.0
+/// Targets: slot_accuracy_error, weighted_f1_error, employed_travel_count_jsd
+pub const SIMILARITY_WEIGHT_CLASS: f64 = 1.0;
+
 /// Similarity penalty for a different home zone (location task): routines of neighbours
 /// keep their real destinations.
 /// Range: 0.0..=5.0
@@ -120,49 +142,13 @@ pub const UNKNOWN_FEATURE_MISMATCH: f64 = 0.5;
 
 // ---------------------------------------------------------------- 3. adaptation
 
-/// Probability of shifting the whole away-from-home part of the day one hour earlier or later.
-/// Range: 0.0..=1.0
-/// Targets: first_nonhome_hour_jsd, hourly_activity_jsd_mean, slot_accuracy_error
-pub const SHIFT_PROBABILITY: f64 = 0.1;
-
-/// Probability of making the main Work/School block one hour longer or shorter (the rest
-/// of the day moves with its end).
-/// Range: 0.0..=1.0
-/// Targets: employed_others_count_jsd, hourly_activity_jsd_mean, slot_accuracy_error
-pub const STRETCH_PROBABILITY: f64 = 0.1;
-
-/// Probability that an away zone of a routine retrieved from someone living in another
-/// zone is re-drawn from the destination choice of the person's own home zone.
-/// Range: 0.0..=1.0
-/// Targets: joint_accuracy_error, work_location_jsd, others_location_jsd, nonhome_distance_jsd
-pub const ZONE_REDRAW_PROBABILITY: f64 = 0.0;
-
-/// Pseudo-count pulling P(zone | home zone, activity) towards the global P(zone | activity).
-/// Range: 0.0..=500.0
-/// Targets: work_location_jsd, others_location_jsd, work_distance_jsd
-pub const ZONE_CHOICE_SHRINKAGE: f64 = 5.0;
+/// Location task: the most hours the away part of the day moves toward the typical start of
+/// the main Work/School block among the person's neighbours (the median of their start
+/// hours). 0 = keep the routine's own start.
+/// Range: 0..=3
+/// Targets: activity_accuracy_error, worst_segment_joint_accuracy_error, joint_accuracy_error
+pub const TYPICAL_START_MAX_SHIFT: usize = 1;
 
 // ---------------------------------------------------------------- 4. refinement
 
-/// First night slot (inclusive) of the evening part of the night where Work needs a night
-/// shift (slots NIGHT_EVENING_START..24 and 0..NIGHT_MORNING_END).
-/// Range: 18..=24
-/// Targets: night_work_count_jsd
-pub const NIGHT_EVENING_START: usize = 22;
-
-/// End slot (exclusive) of the early-morning part of the night.
-/// Range: 0..=8
-/// Targets: night_work_count_jsd
-pub const NIGHT_MORNING_END: usize = 6;
-
-/// A retrieved routine with at least this many night Work slots is a night shift, whose
-/// adapted night work is kept; otherwise Work moved into the night by adaptation is undone.
-/// Range: 1..=8
-/// Targets: night_work_count_jsd, night_nonhome_count_jsd
-pub const NIGHT_SHIFT_MIN_SLOTS: usize = 2;
-
-/// Probability of turning the last slot of a block into Travel when adaptation created a
-/// direct change between two different places (no Travel in between).
-/// Range: 0.0..=1.0
-/// Targets: travel_count_jsd, changed_pair_jsd, employed_travel_count_jsd
-pub const TRAVEL_INSERT_PROBABILITY: f64 = 0.5;
+// Refinement's rules (see `refinement`) have no tunable numbers.

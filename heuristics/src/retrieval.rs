@@ -3,13 +3,15 @@
 //!
 //! Candidates are the mobile routines of the person's segment (and home zone, in the
 //! location task, when there are enough of them). Each gets a similarity
-//! (0 = identical profile, more negative = less alike) from age, sex, work profile, work
-//! hours, diary day, household, income and home zone; the [`NEIGHBOURS_K`] most similar are
-//! kept, and one is drawn with weight exp(temperature × (similarity − best) + typicality
-//! weight × typicality + consensus weight × consensus + zone consensus weight × zone
-//! consensus), where consensus is how much the routine agrees hour by hour with the other
+//! (0 = identical profile, more negative = less alike) from age, sex, work profile, the
+//! job (industry, occupation, class of worker), work hours, diary day, household, income
+//! and home zone; the [`NEIGHBOURS_K`] most similar are kept, and one is drawn with weight
+//! exp(temperature × (similarity − best) + consensus weight × consensus + zone consensus
+//! weight × zone consensus), where consensus is how much the routine agrees hour by hour
+//! with the other
 //! neighbours (a real, central routine) and zone consensus the same on activity and zone
-//! together (location task).
+//! together (location task; weighted by [`SCHOOL_DAY_ZONE_CONSENSUS_WEIGHT`] for students
+//! on weekdays).
 //!
 //! Finding the k most similar is the generator's hot spot, so pools are pre-sorted into
 //! groups of equal [`GroupKey`] (work, sex, day, home zone), each sorted by age; the search
@@ -21,7 +23,7 @@
 use crate::features::{Profile, Role, UNKNOWN};
 use crate::params::*;
 use crate::state::{CandidateGroup, CandidatePool, GeneratorState};
-use mobility::{Loc, SLOTS};
+use mobility::{DayType, Group, Loc, Segment, SLOTS};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -111,6 +113,9 @@ fn role_weight(role: Role) -> f64 {
         Role::Day => SIMILARITY_WEIGHT_DAY,
         Role::Household => SIMILARITY_WEIGHT_HOUSEHOLD,
         Role::Income => SIMILARITY_WEIGHT_INCOME,
+        Role::Industry => SIMILARITY_WEIGHT_INDUSTRY,
+        Role::Occupation => SIMILARITY_WEIGHT_OCCUPATION,
+        Role::Class => SIMILARITY_WEIGHT_CLASS,
     }
 }
 
@@ -324,19 +329,29 @@ fn with_consensus(state: &GeneratorState, chosen: MostSimilar) -> Vec<Neighbour>
         .collect()
 }
 
-/// Draws one neighbour (weights in the module doc). `None` when there are none.
+/// The weight of zone consensus in the choice for a person of `segment`: school days
+/// (students on weekdays) have their own, as students share schools and school hours.
+pub fn zone_consensus_weight(segment: Segment) -> f64 {
+    if segment.group == Group::Student && segment.day_type == DayType::Weekday {
+        SCHOOL_DAY_ZONE_CONSENSUS_WEIGHT
+    } else {
+        ZONE_CONSENSUS_WEIGHT
+    }
+}
+
+/// Draws one neighbour for the person with `profile` (weights in the module doc). `None`
+/// when there are none.
 pub fn choose(
-    state: &GeneratorState,
+    profile: &Profile,
     neighbours: &[Neighbour],
     rng: &mut impl Rng,
 ) -> Option<Retrieved> {
     let best = neighbours.first()?.similarity;
+    let zone_consensus_weight = zone_consensus_weight(profile.segment);
     let weight = |n: &Neighbour| {
-        let typicality = state.routines[n.routine as usize].typicality;
         (SIMILARITY_TEMPERATURE * (n.similarity - best)
-            + TYPICALITY_WEIGHT * typicality
             + CONSENSUS_WEIGHT * n.consensus
-            + ZONE_CONSENSUS_WEIGHT * n.zone_consensus)
+            + zone_consensus_weight * n.zone_consensus)
             .exp()
     };
     let total: f64 = neighbours.iter().map(weight).sum();
@@ -381,11 +396,17 @@ impl NeighbourCache {
     }
 }
 
+/// Roles whose codes seed the tie-break salt: the first five of [`Role::ALL`]. Roles added
+/// later (industry, occupation, class of worker) stay out of the salt, so they re-rank only the people they
+/// tell apart instead of reshuffling every tie. Not a behavioural tunable.
+const SALTED_ROLES: usize = 5;
+
+/// Tie-break salt of a profile (see [`MostSimilar`]).
 fn profile_hash(profile: &Profile) -> u64 {
     let mut h = mix(u64::from(profile.age) << 16 | u64::from(profile.work_hours));
     h = mix(h ^ profile.segment.index() as u64);
     h = mix(h ^ profile.home_zone.map_or(u64::MAX, |z| u64::from(z.0)));
-    for &code in &profile.codes {
+    for &code in &profile.codes[..SALTED_ROLES] {
         h = mix(h ^ u64::from(code));
     }
     h

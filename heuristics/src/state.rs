@@ -1,14 +1,13 @@
 //! What the generator learns from the training split, built once: the routine library
 //! (every training diary with its owner's profile), candidate pools per segment (and home
 //! zone) pre-grouped for fast retrieval, and the statistics each decision needs
-//! (participation rates, hourly marginals, destination choice).
+//! (participation rates).
 
-use crate::destinations::DestinationChoice;
 use crate::features::{FeatureColumns, Profile};
 use crate::params::RETRIEVAL_MIN_POOL;
 use crate::participation::ParticipationRates;
 use crate::retrieval::GroupKey;
-use mobility::{Activity, Benchmark, Diary, Loc, Segment, SplitData, Task, ZoneTable, SLOTS};
+use mobility::{Activity, Benchmark, Diary, Loc, Segment, SplitData, Task, ZoneTable};
 use std::collections::HashMap;
 
 /// One training diary, ready to be retrieved.
@@ -20,9 +19,6 @@ pub struct Routine {
     pub profile: Profile,
     /// The real diary.
     pub diary: Diary,
-    /// How typical the routine is of its segment: the mean over hours of the share of the
-    /// segment doing the routine's activity at that hour (0..1).
-    pub typicality: f64,
 }
 
 impl Routine {
@@ -86,9 +82,6 @@ impl CandidatePool {
     }
 }
 
-/// Share of each activity at each hour, per segment: `[segment][hour][activity]`.
-pub type HourlyMarginals = [[[f64; 5]; SLOTS]; Segment::COUNT];
-
 /// Everything generation reads; immutable and shared by all worker threads.
 #[derive(Debug, Clone)]
 pub struct GeneratorState {
@@ -104,19 +97,14 @@ pub struct GeneratorState {
     pub routines: Vec<Routine>,
     /// Mobile routines of each segment, and of each (segment, home zone) in the location task.
     pub pools: HashMap<PoolKey, CandidatePool>,
-    /// Hourly activity shares per segment.
-    pub hourly: HourlyMarginals,
     /// Share of people leaving home, per segment and age band.
     pub participation: ParticipationRates,
-    /// P(zone | home zone, activity) for the location task.
-    pub destinations: Option<DestinationChoice>,
 }
 
 impl GeneratorState {
     /// Derives the state from the training split only.
     pub fn build(bench: &Benchmark, train: &SplitData) -> GeneratorState {
         let columns = FeatureColumns::resolve(&train.persons.feature_names);
-        let hourly = hourly_marginals(train);
         let routines: Vec<Routine> = train
             .people()
             .iter()
@@ -125,7 +113,6 @@ impl GeneratorState {
                 person_id: person.id.clone(),
                 profile: columns.profile(person),
                 diary: *diary,
-                typicality: typicality(diary, &hourly[person.segment().index()]),
             })
             .collect();
         let mut members: HashMap<PoolKey, Vec<(u32, Profile)>> = HashMap::new();
@@ -145,13 +132,14 @@ impl GeneratorState {
                 }
             }
         }
+        if bench.task == Task::ActivityLocation {
+            extend_thin_local_pools(&mut members, &bench.zones);
+        }
         let pools = members
             .into_iter()
             .map(|(key, members)| (key, CandidatePool::grouped(members)))
             .collect();
         let participation = ParticipationRates::build(&routines);
-        let destinations = (bench.task == Task::ActivityLocation)
-            .then(|| DestinationChoice::build(&routines, &bench.zones));
         GeneratorState {
             task: bench.task,
             zones: bench.zones.clone(),
@@ -159,14 +147,14 @@ impl GeneratorState {
             columns,
             routines,
             pools,
-            hourly,
             participation,
-            destinations,
         }
     }
 
     /// Where retrieval looks for routines: the mobile routines of the person's segment and
-    /// home zone when there are at least [`RETRIEVAL_MIN_POOL`] of them, else of the segment.
+    /// home zone (extended to the nearest home zones where it has too few, see
+    /// [`extend_thin_local_pools`]) when there are at least [`RETRIEVAL_MIN_POOL`] of them,
+    /// else of the segment.
     pub fn candidate_pool(&self, profile: &Profile) -> Option<&CandidatePool> {
         let local = profile
             .home_zone
@@ -181,26 +169,51 @@ impl GeneratorState {
     }
 }
 
-fn hourly_marginals(train: &SplitData) -> HourlyMarginals {
-    let mut counts = [[[0.0; 5]; SLOTS]; Segment::COUNT];
-    for (person, diary) in train.people().iter().zip(&train.diaries) {
-        let segment = &mut counts[person.segment().index()];
-        for (hour, activity) in diary.activities.iter().enumerate() {
-            segment[hour][activity.index()] += 1.0;
+/// Location task: a home zone with fewer than [`RETRIEVAL_MIN_POOL`] mobile routines of a
+/// segment borrows those of the nearest other home zones (by centroid distance, nearest
+/// first) until it has enough. People living close together share destinations (shops,
+/// schools, workplaces, the same side of the city), so nearby residents' routines keep
+/// plausible places, where the whole segment's would send the person anywhere in the city.
+/// Zones with no routine of their own get such a pool too.
+fn extend_thin_local_pools(members: &mut HashMap<PoolKey, Vec<(u32, Profile)>>, zones: &ZoneTable) {
+    let segments: Vec<Segment> = members
+        .keys()
+        .map(|(s, _)| *s)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let homes: Vec<Loc> = zones.retained_zones().collect();
+    let mut extended = Vec::new();
+    for &segment in &segments {
+        for &home in &homes {
+            let own = members.get(&(segment, Some(home))).map_or(0, Vec::len);
+            if own >= RETRIEVAL_MIN_POOL {
+                continue;
+            }
+            let mut nearest: Vec<(f64, Loc)> = homes
+                .iter()
+                .filter_map(|&z| zones.distance_km(home, z).map(|d| (d, z)))
+                .collect();
+            nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1 .0.cmp(&b.1 .0)));
+            let mut pool: Vec<(u32, Profile)> = members
+                .get(&(segment, Some(home)))
+                .cloned()
+                .unwrap_or_default();
+            for (_, zone) in nearest {
+                if pool.len() >= RETRIEVAL_MIN_POOL {
+                    break;
+                }
+                if zone == home {
+                    continue;
+                }
+                if let Some(theirs) = members.get(&(segment, Some(zone))) {
+                    pool.extend_from_slice(theirs);
+                }
+            }
+            if pool.len() >= RETRIEVAL_MIN_POOL {
+                extended.push(((segment, Some(home)), pool));
+            }
         }
     }
-    for hour in counts.iter_mut().flatten() {
-        let total: f64 = hour.iter().sum();
-        if total > 0.0 {
-            hour.iter_mut().for_each(|c| *c /= total);
-        }
-    }
-    counts
-}
-
-fn typicality(diary: &Diary, hourly: &[[f64; 5]; SLOTS]) -> f64 {
-    let sum: f64 = (0..SLOTS)
-        .map(|h| hourly[h][diary.activities[h].index()])
-        .sum();
-    sum / SLOTS as f64
+    members.extend(extended);
 }

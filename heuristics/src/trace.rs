@@ -56,8 +56,8 @@ impl Trace {
                 let filled = a.source.iter().filter(|&&x| x == FILLED).count();
                 let _ = write!(
                     s,
-                    ",\"adaptation\":{{\"shift\":{},\"stretch\":{},\"zones_redrawn\":{},\"filled_slots\":{}}}",
-                    a.shift, a.stretch, a.zones_redrawn, filled
+                    ",\"adaptation\":{{\"shift\":{},\"filled_slots\":{}}}",
+                    a.shift, filled
                 );
             }
             None => s.push_str(",\"adaptation\":null"),
