@@ -215,8 +215,12 @@ fn round_table(input: &ReportInput, links: Links) -> Block {
             ("Change".into(), Align::Left),
             ("Decision".into(), Align::Left),
             ("Reason".into(), Align::Left),
-            ("Score parent → candidate".into(), Align::Right),
-            ("Improvement ± SE".into(), Align::Right),
+            (
+                "Selection-part Score: parent (all its seeds) → candidate (its round's seeds)"
+                    .into(),
+                Align::Right,
+            ),
+            ("Paired improvement ± SE (the verdict)".into(), Align::Right),
             ("Time".into(), Align::Right),
             ("LLM cost".into(), Align::Right),
         ],
