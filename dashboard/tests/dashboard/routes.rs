@@ -41,7 +41,27 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert_eq!(runs["runs"][0]["id"], run);
     assert_eq!(runs["runs"][0]["rounds"], 41);
     assert_eq!(runs["runs"][0]["accepted"], 5);
-    assert_eq!(runs["runs"][0]["initial_score"], 0.9003);
+    // The starting generator's Score is its latest estimate before the first accepted change
+    // (the parent's pooled Score moves as seeds pool), the best one the current generator's.
+    let trajectory = memory::Memory::open(dir.path().join(crate::fixture::DATABASE))
+        .await
+        .unwrap()
+        .trajectory(run)
+        .await
+        .unwrap();
+    let first_accepted = trajectory
+        .iter()
+        .find(|p| p.accepted == Some(true))
+        .unwrap();
+    assert_eq!(
+        runs["runs"][0]["initial_score"].as_f64(),
+        first_accepted.parent_score
+    );
+    assert!((first_accepted.parent_score.unwrap() - 0.9003).abs() < 0.01);
+    assert_eq!(
+        runs["runs"][0]["best_score"].as_f64(),
+        trajectory.last().unwrap().current
+    );
 
     // A run: the chart with its acceptance bands and legend, group curves, the round table.
     let (status, _, html) = get(&server, &format!("/runs/{run}")).await;
