@@ -78,19 +78,19 @@ pub fn verify_content(bench: &Benchmark) -> anyhow::Result<()> {
     let files = manifest["files"]
         .as_array()
         .with_context(|| format!("{}: field `files` is missing", path.display()))?;
-    let mut listing = String::new();
+    let mut listing = Vec::with_capacity(files.len());
     for entry in files {
         let (Some(rel), Some(recorded)) = (entry["path"].as_str(), entry["sha256"].as_str()) else {
             bail!("{}: a `files` entry has no path or sha256", path.display());
         };
-        listing.push_str(&format!("{rel}\n{recorded}\n"));
+        listing.push((rel, recorded));
         if rel.starts_with("test/") {
             continue;
         }
         let file = bench.dir.join(rel);
         let bytes = std::fs::read(&file)
             .with_context(|| format!("benchmark file {} cannot be read", file.display()))?;
-        let actual = sha256_hex(&bytes);
+        let actual = survey::sha256_hex(&bytes);
         if actual != recorded {
             bail!(
                 "benchmark file {} changed since the benchmark was prepared (SHA-256 {}, the \
@@ -101,7 +101,7 @@ pub fn verify_content(bench: &Benchmark) -> anyhow::Result<()> {
             );
         }
     }
-    let combined = sha256_hex(listing.as_bytes());
+    let combined = survey::content_hash(listing);
     let recorded = content_hash(bench)?;
     if combined != recorded {
         bail!(
@@ -112,14 +112,6 @@ pub fn verify_content(bench: &Benchmark) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Reads, checks and scores a diaries file against `split`.

@@ -15,6 +15,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// A benchmark's content hash (`manifest.json`'s `content_sha256`): the SHA-256 of the text
+/// `<path>\n<sha256>\n` over its files, in the manifest's order.
+pub fn content_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = String::new();
+    for (path, sha256) in files {
+        text.push_str(path);
+        text.push('\n');
+        text.push_str(sha256);
+        text.push('\n');
+    }
+    sha256_hex(text.as_bytes())
+}
+
 /// The canonical decimal string of an id: trimmed, and a trailing `.0` (or `.000…`)
 /// removed, so `100010.0` and `100010` hash alike.
 pub fn canonical_id(raw: &str) -> &str {

@@ -37,7 +37,7 @@ pub use config::{
 };
 pub use drop_log::DropCounts;
 pub use error::PrepareError;
-pub use hashing::{canonical_id, split_of, split_value};
+pub use hashing::{canonical_id, content_hash, sha256_hex, split_of, split_value};
 pub use locations::{HomePoints, LocationConfig, PointColumns};
 pub use manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
 pub use prepare::prepare;

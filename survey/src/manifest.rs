@@ -4,7 +4,7 @@
 use crate::config::SurveyConfig;
 use crate::drop_log::DropCounts;
 use crate::population::FeatureDomain;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 pub const IMPORTER_VERSION: &str =
     concat!("survey ", env!("CARGO_PKG_VERSION"), " (importer format 2)");
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileHash {
     pub path: String,
     pub sha256: String,

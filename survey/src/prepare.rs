@@ -13,7 +13,7 @@ use crate::config::SurveyConfig;
 use crate::drop_log::DropCounts;
 use crate::episode_import::import_episodes;
 use crate::error::PrepareError;
-use crate::hashing::{sha256_hex, split_of};
+use crate::hashing::{content_hash, sha256_hex, split_of};
 use crate::import::{Imported, Outcome, PersonContext};
 use crate::locations::{location_files, LocationInputs};
 use crate::manifest::{FileHash, Manifest, PrepareSummary, SplitCounts, IMPORTER_VERSION};
@@ -436,11 +436,7 @@ fn build_manifest(
     sanitised_values: usize,
 ) -> Manifest {
     let combined = |list: &[(String, String)]| {
-        let mut text = String::new();
-        for (p, h) in list {
-            text.push_str(&format!("{p}\n{h}\n"));
-        }
-        sha256_hex(text.as_bytes())
+        content_hash(list.iter().map(|(p, h)| (p.as_str(), h.as_str())))
     };
     let mut split_counts = SplitCounts::default();
     let mut segment_counts = BTreeMap::new();

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::Path;
+use survey::FileHash;
 
 /// The household a person is sampled with: their household id, or (surveys that sample
 /// persons, like ATUS, leave it empty) the person alone.
@@ -71,16 +72,9 @@ pub struct ViewManifest {
     /// benchmarks' convention (`survey`'s manifest): `orchestrator evaluate --bench <view>`
     /// scores against the view as against any prepared benchmark.
     #[serde(default)]
-    pub files: Vec<ViewFile>,
+    pub files: Vec<FileHash>,
     #[serde(default)]
     pub content_sha256: String,
-}
-
-/// One file of a view and its SHA-256.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ViewFile {
-    pub path: String,
-    pub sha256: String,
 }
 
 /// Writes `view_root`: for every prepared benchmark under `bench_root`, its train split, the
@@ -159,7 +153,7 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
         if src.join("zones.csv").is_file() {
             std::fs::copy(src.join("zones.csv"), dst.join("zones.csv"))?;
         }
-        let files: Vec<ViewFile> = [
+        let files: Vec<FileHash> = [
             "zones.csv",
             "train/persons.csv",
             "train/diaries.csv",
@@ -168,18 +162,14 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
         ]
         .into_iter()
         .filter(|rel| dst.join(rel).is_file())
-        .map(|rel| -> anyhow::Result<ViewFile> {
+        .map(|rel| -> anyhow::Result<FileHash> {
             let bytes = std::fs::read(dst.join(rel))?;
-            Ok(ViewFile {
+            Ok(FileHash {
                 path: rel.to_string(),
-                sha256: crate::scoring::sha256_hex(&bytes),
+                sha256: survey::sha256_hex(&bytes),
             })
         })
         .collect::<anyhow::Result<_>>()?;
-        let listing: String = files
-            .iter()
-            .map(|f| format!("{}\n{}\n", f.path, f.sha256))
-            .collect();
         let manifest = ViewManifest {
             name: name.clone(),
             note: "an evolution run's view: the train split and the evolution part of the \
@@ -189,7 +179,9 @@ pub fn make_view(bench_root: &Path, view_root: &Path, share: f64) -> anyhow::Res
             selection_share: share,
             train_persons,
             val_evolution_persons: keep.len(),
-            content_sha256: crate::scoring::sha256_hex(listing.as_bytes()),
+            content_sha256: survey::content_hash(
+                files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())),
+            ),
             files,
         };
         std::fs::write(
