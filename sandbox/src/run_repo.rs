@@ -217,38 +217,45 @@ fn generator_at(workspace_root: &Path, rev: &str) -> Result<(String, SourceFiles
         .revparse_single(rev)
         .and_then(|object| object.peel_to_commit())
         .map_err(|e| setup(format!("no such commit ({})", e.message())))?;
-    let crate_dir = crate::scope::EDITABLE_CRATE.trim_end_matches('/');
     let tree = commit
         .tree()
-        .and_then(|tree| tree.get_path(Path::new(crate_dir)))
-        .and_then(|entry| entry.to_object(&repo))
-        .and_then(|object| object.peel_to_tree())
-        .map_err(|e| setup(format!("no {crate_dir}/ folder there ({})", e.message())))?;
-    let mut files = Vec::new();
+        .map_err(|e| setup(format!("no tree ({})", e.message())))?;
+    let files = tree_files(&repo, &tree, crate::scope::EDITABLE_CRATE)?;
+    if files.is_empty() {
+        return Err(setup(format!(
+            "no {} folder there",
+            crate::scope::EDITABLE_CRATE
+        )));
+    }
+    Ok((commit.id().to_string(), files))
+}
+
+/// The regular files of `tree` whose repository path starts with `prefix`, with their bytes
+/// (symlinks left out, as the workspace snapshot never follows them).
+fn tree_files(repo: &Repository, tree: &Tree, prefix: &str) -> Result<SourceFiles, SandboxError> {
+    let mut out = Vec::new();
     let mut failure = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        if entry.kind() != Some(ObjectType::Blob) {
-            return git2::TreeWalkResult::Ok;
-        }
-        let path = format!("{crate_dir}/{dir}{}", entry.name().unwrap_or_default());
-        match repo.find_blob(entry.id()) {
-            Ok(blob) => files.push((path, blob.content().to_vec())),
-            Err(e) => {
-                failure = Some(setup(format!("reading {path} ({})", e.message())));
-                return git2::TreeWalkResult::Abort;
+    let walked = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let path = format!("{dir}{}", entry.name().unwrap_or(""));
+        if entry.kind() == Some(ObjectType::Blob)
+            && entry.filemode() != 0o120000
+            && path.starts_with(prefix)
+        {
+            match repo.find_blob(entry.id()) {
+                Ok(blob) => out.push((path, blob.content().to_vec())),
+                Err(e) => {
+                    failure = Some(e);
+                    return git2::TreeWalkResult::Abort;
+                }
             }
         }
         git2::TreeWalkResult::Ok
-    })
-    .map_err(|e| {
-        failure
-            .take()
-            .unwrap_or_else(|| setup(e.message().to_string()))
-    })?;
-    if let Some(failure) = failure {
-        return Err(failure);
+    });
+    match (failure, walked) {
+        (Some(e), _) => Err(SandboxError::git("reading a blob")(e)),
+        (None, Err(e)) => Err(SandboxError::git("walking the tree")(e)),
+        (None, Ok(())) => Ok(out),
     }
-    Ok((commit.id().to_string(), files))
 }
 
 impl RunRepo {
@@ -776,35 +783,9 @@ impl RunRepo {
 
     /// Every file under `prefix` (a folder, e.g. `heuristics/`) at `commit`, as
     /// (repository path, bytes), symlinks excluded.
-    pub fn files_at(
-        &self,
-        commit: &str,
-        prefix: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>, SandboxError> {
+    pub fn files_at(&self, commit: &str, prefix: &str) -> Result<SourceFiles, SandboxError> {
         let (_, tree) = self.commit_tree(commit)?;
-        let mut out = Vec::new();
-        let mut failure = None;
-        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            let path = format!("{dir}{}", entry.name().unwrap_or(""));
-            if entry.kind() == Some(ObjectType::Blob)
-                && entry.filemode() != 0o120000
-                && path.starts_with(prefix)
-            {
-                match self.repo.find_blob(entry.id()) {
-                    Ok(blob) => out.push((path, blob.content().to_vec())),
-                    Err(e) => {
-                        failure = Some(e);
-                        return git2::TreeWalkResult::Abort;
-                    }
-                }
-            }
-            git2::TreeWalkResult::Ok
-        })
-        .map_err(SandboxError::git("walking the tree"))?;
-        if let Some(e) = failure {
-            return Err(SandboxError::git("reading a blob")(e));
-        }
-        Ok(out)
+        tree_files(&self.repo, &tree, prefix)
     }
 
     /// The unified diff of `commit` against its first parent (empty parent for the root).
