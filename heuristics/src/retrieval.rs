@@ -26,6 +26,7 @@ use crate::state::{CandidateGroup, CandidatePool, GeneratorState};
 use mobility::{DayType, Group, Loc, Segment, SLOTS};
 use rand::Rng;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// A candidate routine and how similar its owner is to the target person.
@@ -63,19 +64,27 @@ pub struct Retrieved {
 /// [`group_penalty`] of the candidate's [`GroupKey`] plus its [`age_penalty`] (every term
 /// is non-negative).
 pub fn similarity(target: &Profile, candidate: &Profile) -> f64 {
+    similarity_within(target, candidate, f64::INFINITY).unwrap_or(f64::NEG_INFINITY)
+}
+
+/// [`similarity`], or `None` as soon as the penalty summed so far exceeds `max_penalty`
+/// (every term is non-negative, so the total would too): the search's early exit. The
+/// terms are added in the same order either way, so a returned value is bit-for-bit
+/// [`similarity`]'s.
+fn similarity_within(target: &Profile, candidate: &Profile, max_penalty: f64) -> Option<f64> {
     let mut penalty = age_penalty(target.age, candidate.age)
         + SIMILARITY_WEIGHT_WORK_HOURS
             * number_gap(target.work_hours, candidate.work_hours, WORK_HOURS_SCALE);
-    for (role, (&a, &b)) in Role::ALL
-        .into_iter()
-        .zip(target.codes.iter().zip(&candidate.codes))
-    {
-        penalty += role_weight(role) * code_mismatch(a, b);
+    for ((&weight, &a), &b) in ROLE_WEIGHTS.iter().zip(&target.codes).zip(&candidate.codes) {
+        if penalty > max_penalty {
+            return None;
+        }
+        penalty += weight * code_mismatch(a, b);
     }
     if target.home_zone != candidate.home_zone {
         penalty += SIMILARITY_WEIGHT_HOME_ZONE;
     }
-    -penalty
+    (penalty <= max_penalty).then_some(-penalty)
 }
 
 /// The age part of the similarity penalty; grows with the age gap.
@@ -98,15 +107,27 @@ fn number_gap(a: u16, b: u16, scale: f64) -> f64 {
 /// 0 for equal codes (or both unknown), [`UNKNOWN_FEATURE_MISMATCH`] when one is unknown,
 /// else 1.
 fn code_mismatch(a: u32, b: u32) -> f64 {
-    match (a, b) {
-        (0, 0) => 0.0,
-        (0, _) | (_, 0) => UNKNOWN_FEATURE_MISMATCH,
-        _ if a == b => 0.0,
-        _ => 1.0,
+    if a == b {
+        0.0
+    } else if a == 0 || b == 0 {
+        UNKNOWN_FEATURE_MISMATCH
+    } else {
+        1.0
     }
 }
 
-fn role_weight(role: Role) -> f64 {
+/// Each role's similarity weight, in [`Role::ALL`] order.
+const ROLE_WEIGHTS: [f64; Role::ALL.len()] = {
+    let mut weights = [0.0; Role::ALL.len()];
+    let mut i = 0;
+    while i < weights.len() {
+        weights[i] = role_weight(Role::ALL[i]);
+        i += 1;
+    }
+    weights
+};
+
+const fn role_weight(role: Role) -> f64 {
     match role {
         Role::Sex => SIMILARITY_WEIGHT_SEX,
         Role::Work => SIMILARITY_WEIGHT_WORK,
@@ -204,7 +225,9 @@ fn scan_group(
     let first = group.start as usize;
     let members = &pool.profiles[first..group.end as usize];
     let offer = |best: &mut MostSimilar, i: usize| {
-        best.offer(similarity(profile, &members[i]), pool.routines[first + i]);
+        if let Some(similarity) = similarity_within(profile, &members[i], best.max_penalty()) {
+            best.offer(similarity, pool.routines[first + i]);
+        }
     };
     let ruled_out = |best: &MostSimilar, age: u16| {
         best.rules_out(-(bound + age_penalty(profile.age, age)) + GROUP_BOUND_SLACK)
@@ -265,6 +288,15 @@ impl MostSimilar {
     /// Whether no candidate with similarity below `similarity` can enter any more.
     fn rules_out(&self, similarity: f64) -> bool {
         self.best.len() == self.k && similarity < self.best[self.k - 1].0
+    }
+
+    /// The largest penalty a candidate may have and still enter (any while not full).
+    fn max_penalty(&self) -> f64 {
+        if self.best.len() == self.k {
+            -self.best[self.k - 1].0
+        } else {
+            f64::INFINITY
+        }
     }
 
     fn offer(&mut self, similarity: f64, routine: u32) {
@@ -379,7 +411,31 @@ pub const NEIGHBOUR_CACHE_CAPACITY: usize = 1 << 17;
 /// one worker computes each list once (large populations repeat profiles a lot).
 #[derive(Debug, Default)]
 pub struct NeighbourCache {
-    lists: HashMap<Profile, Arc<[Neighbour]>>,
+    lists: HashMap<Profile, Arc<[Neighbour]>, BuildHasherDefault<ProfileHasher>>,
+}
+
+/// The cache's hasher: [`mix`] over the key's bytes, eight at a time. Profiles are small
+/// integer records, so this is several times cheaper than the standard library's SipHash;
+/// the cache is private to a worker, so hash flooding is no concern.
+#[derive(Debug, Default)]
+struct ProfileHasher(u64);
+
+impl Hasher for ProfileHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = mix(self.0 ^ u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = mix(self.0 ^ value);
+    }
 }
 
 impl NeighbourCache {
