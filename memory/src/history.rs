@@ -1,4 +1,4 @@
-//! Read-side queries over a run's record: the running-best trajectory, one round's full
+//! Read-side queries over a run's record: the trajectory of Scores, one round's full
 //! record, and the run's totals.
 
 use std::time::Duration;
@@ -23,10 +23,10 @@ pub struct TrajectoryPoint {
     pub accepted: Option<bool>,
     /// Its kind, if made.
     pub outcome: Option<RoundOutcome>,
-    /// The accepted generator's score after the round.
+    /// The accepted generator's Score after the round: the accepted candidate's, else the
+    /// parent's pooled estimate at this round (estimates move as seeds pool, so this can
+    /// rise; the minimum over rounds would be biased low and is not kept).
     pub current: Option<f64>,
-    /// The best accepted score so far, the starting generator included.
-    pub running_best: Option<f64>,
 }
 
 /// The two Scores a run's summary shows (status, report, dashboard), each the latest pooled
@@ -133,7 +133,7 @@ pub struct Totals {
 }
 
 impl Memory {
-    /// Per round: parent and candidate scores, decision, the accepted score and the running best.
+    /// Per round: parent and candidate scores, decision, and the accepted generator's Score.
     pub async fn trajectory(&self, run: i64) -> Result<Vec<TrajectoryPoint>, MemoryError> {
         self.run_summary(run).await?;
         type Row = (i64, Option<f64>, Option<f64>, Option<bool>, Option<String>);
@@ -146,7 +146,6 @@ impl Memory {
         .await
         .map_err(self.sql(format!("reading the trajectory of run {run}")))?;
         let mut current: Option<f64> = None;
-        let mut best: Option<f64> = None;
         let mut points = Vec::with_capacity(rows.len());
         for (round, parent_score, candidate_score, accepted, outcome) in rows {
             let outcome = outcome
@@ -162,17 +161,9 @@ impl Memory {
             // current generator's earlier (fewer-seed) estimate.
             if parent_score.is_some() {
                 current = parent_score;
-                best = match (best, parent_score) {
-                    (Some(b), Some(p)) => Some(b.min(p)),
-                    (None, p) => p,
-                    (b, None) => b,
-                };
             }
-            if accepted == Some(true) {
-                if let Some(c) = candidate_score {
-                    current = Some(c);
-                    best = Some(best.map_or(c, |b| b.min(c)));
-                }
+            if accepted == Some(true) && candidate_score.is_some() {
+                current = candidate_score;
             }
             points.push(TrajectoryPoint {
                 round: u32::try_from(round).unwrap_or(0),
@@ -181,7 +172,6 @@ impl Memory {
                 accepted,
                 outcome,
                 current,
-                running_best: best,
             });
         }
         Ok(points)

@@ -321,7 +321,7 @@ impl PhaseCost {
 pub struct ReportInput {
     /// The run.
     pub run: RunInfo,
-    /// Per round: parent and candidate scores, decision, running best.
+    /// Per round: parent and candidate scores, decision, the accepted generator's Score.
     pub trajectory: Vec<TrajectoryPoint>,
     /// Per round: agent, change, decision and reason, scores, cost and time.
     pub rounds: Vec<RoundRow>,
@@ -679,7 +679,7 @@ impl ReportInput {
                     "round": p.round, "parent_score": p.parent_score,
                     "candidate_score": p.candidate_score, "accepted": p.accepted,
                     "outcome": p.outcome.map(RoundOutcome::name),
-                    "current": p.current, "running_best": p.running_best,
+                    "current": p.current,
                 })
             })
             .collect();

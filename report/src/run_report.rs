@@ -82,7 +82,7 @@ pub(crate) fn live_blocks(input: &ReportInput, links: Links) -> Vec<Block> {
         svgs: vec![chart_with(input, Some(links))],
         file,
         caption: format!(
-            "Run {run}: validation Score of every attempt per round and the running best (line);              the shaded band of a round spans from the Score its candidate had to beat up to the              parent's Score on that round's seeds. Click a point for the round. Lower is better."
+            "Run {run}: validation Score of every attempt per round and the accepted generator's (line);              the shaded band of a round spans from the Score its candidate had to beat up to the              parent's Score on that round's seeds. Click a point for the round. Lower is better."
         ),
         fallback: Vec::new(),
     });

@@ -75,7 +75,7 @@ async fn a_real_browser_renders_the_trajectory_chart_and_the_round_table() {
     let chart = &chart[..chart.find("</svg>").unwrap()];
     // One mark per round plus the initial generator, drawn as SVG paths.
     assert_eq!(chart.matches("class=\"attempt ").count(), 12, "{chart}");
-    assert!(chart.contains("class=\"running-best\""));
+    assert!(chart.contains("class=\"accepted-generator\""));
     let table = &dom[dom.find("id=\"round-table\"").expect("the round table")..];
     let table = &table[..table.find("</table>").unwrap()];
     assert_eq!(

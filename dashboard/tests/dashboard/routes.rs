@@ -99,7 +99,7 @@ async fn every_page_and_api_route_answers_from_a_recorded_run() {
     assert!(live.starts_with("<h2>Trajectory</h2>") && live.contains("id=\"round-table\""));
     let (status, kind, svg) = get(&server, &format!("/runs/{run}/trajectory.svg")).await;
     assert_eq!((status, kind.as_str()), (200, "image/svg+xml"));
-    assert!(svg.starts_with("<svg") && svg.contains("running-best"));
+    assert!(svg.starts_with("<svg") && svg.contains("accepted-generator"));
 
     let json = get_json(&server, &format!("/api/runs/{run}")).await;
     assert_eq!(json["rounds"].as_array().unwrap().len(), 41);

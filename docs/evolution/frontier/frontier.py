@@ -109,22 +109,23 @@ def diaries_table(ids, activities):
     return table
 
 
-def accuracies(probabilities, real):
-    observed = real.map(ACTIVITIES.index).values if hasattr(real, "map") else real
-    sampler = np.take_along_axis(probabilities, observed[:, :, None], 2).mean()
-    mode = (probabilities.argmax(2) == observed).mean()
-    return sampler, mode
+def classifier(bench: Path):
+    """Train and val people, train diaries, and the classifier's (val, 24, 5) predictions;
+    prints the sampler's expected and the per-slot mode's slot accuracy."""
+    train, train_diaries = read_split(bench, "train")
+    val, val_diaries = read_split(bench, "val")
+    print(f"{bench.name}: {len(train)} train, {len(val)} validation people")
+    p = hourly_probabilities(train, train_diaries, val)
+    real = val_diaries[HOURS].apply(lambda col: col.map(ACTIVITIES.index)).values
+    sampler = np.take_along_axis(p, real[:, :, None], 2).mean()
+    mode = (p.argmax(2) == real).mean()
+    print(f"  classifier (activity): sampler accuracy {sampler:.4f}, "
+          f"per-slot mode accuracy {mode:.4f}")
+    return train, train_diaries, val, p
 
 
 def atus(args):
-    bench = args.bench / "atus-2014"
-    train, train_diaries = read_split(bench, "train")
-    val, val_diaries = read_split(bench, "val")
-    print(f"atus-2014: {len(train)} train, {len(val)} validation people")
-    p = hourly_probabilities(train, train_diaries, val)
-    real = val_diaries[HOURS].apply(lambda col: col.map(ACTIVITIES.index)).values
-    sampler, mode = accuracies(p, real)
-    print(f"  classifier: sampler accuracy {sampler:.4f}, per-slot mode accuracy {mode:.4f}")
+    train, train_diaries, val, p = classifier(args.bench / "atus-2014")
     names = np.array(ACTIVITIES)
     line("per-slot mode diary", evaluate(args.orchestrator, args.bench, "atus-2014",
                                          diaries_table(val.person_id.values, names[p.argmax(2)])))
@@ -154,14 +155,7 @@ def atus(args):
 
 def santiago(args):
     bench = args.santiago
-    train, train_diaries = read_split(bench, "train")
-    val, val_diaries = read_split(bench, "val")
-    print(f"santiago-2012: {len(train)} train, {len(val)} validation people")
-    p = hourly_probabilities(train, train_diaries, val)
-    real = val_diaries[HOURS].apply(lambda col: col.map(ACTIVITIES.index)).values
-    sampler, mode = accuracies(p, real)
-    print(f"  classifier (activity only): sampler accuracy {sampler:.4f}, "
-          f"per-slot mode accuracy {mode:.4f}")
+    _, _, val, _ = classifier(bench)
     if not args.draws:
         return
     draws = [pd.read_csv(f, dtype=str).set_index("person_id").loc[val.person_id] for f in args.draws]

@@ -85,9 +85,11 @@ async fn trajectory_and_totals_follow_the_decisions() {
     let run = lock.run();
     let plans = [
         RoundPlan::new(1, "c0", 0.86, 0.80, true),
-        RoundPlan::new(2, "c1", 0.80, 0.83, false),
-        RoundPlan::new(3, "c1", 0.80, 0.70, true),
-        RoundPlan::new(4, "c3", 0.70, 0.71, false),
+        // Round 2's parent estimate (more seeds pooled) is above the candidate Score of
+        // round 1 that made it the parent: the trajectory follows the estimate.
+        RoundPlan::new(2, "c1", 0.82, 0.83, false),
+        RoundPlan::new(3, "c1", 0.82, 0.70, true),
+        RoundPlan::new(4, "c3", 0.72, 0.75, false),
     ];
     for (i, plan) in plans.iter().enumerate() {
         run_round(&memory, &lock, plan).await;
@@ -101,25 +103,25 @@ async fn trajectory_and_totals_follow_the_decisions() {
     type Point = (u32, Option<f64>, Option<bool>, Option<f64>);
     let got: Vec<Point> = points
         .iter()
-        .map(|p| (p.round, p.candidate_score, p.accepted, p.running_best))
+        .map(|p| (p.round, p.candidate_score, p.accepted, p.current))
         .collect();
     assert_eq!(
         got,
         vec![
             (1, Some(0.80), Some(true), Some(0.80)),
-            (2, Some(0.83), Some(false), Some(0.80)),
+            (2, Some(0.83), Some(false), Some(0.82)),
             (3, Some(0.70), Some(true), Some(0.70)),
-            (4, Some(0.71), Some(false), Some(0.70)),
+            (4, Some(0.75), Some(false), Some(0.72)),
         ]
     );
     assert_eq!(points[0].parent_score, Some(0.86));
-    assert_eq!(points[3].current, Some(0.70));
+    assert_eq!(points[3].current, Some(0.72));
     // The summary gives the starting generator's own latest estimate and the current one's.
     assert_eq!(
         ScoreSummary::of(&points),
         ScoreSummary {
             initial: Some(0.86),
-            current: Some(0.70)
+            current: Some(0.72)
         }
     );
 

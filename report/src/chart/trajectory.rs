@@ -1,5 +1,5 @@
 //! The trajectory chart (as the paper's Figure 3): every attempt a point at (round,
-//! candidate validation Score), the running best a step line, the initial generator a
+//! candidate validation Score), the accepted generator's Score a step line, the initial generator a
 //! diamond at round 0, and per round the acceptance band — from the Score the candidate had
 //! to beat (the rule's threshold on the round's decision seeds) up to the parent's Score on
 //! those seeds — so a rejected point below the best line shows why it was rejected.
@@ -68,7 +68,7 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
     let mut values: Vec<f64> = Vec::new();
     values.extend(initial);
     values.extend(rounds.iter().filter_map(TrajectoryRound::plotted));
-    values.extend(rounds.iter().filter_map(|r| r.point.running_best));
+    values.extend(rounds.iter().filter_map(|r| r.point.current));
     values.extend(rounds.iter().filter_map(|r| r.band.map(|b| b.1)));
     values.retain(|v| v.is_finite());
     let (lo, hi, cap) = y_extent(&values, initial, rounds);
@@ -76,8 +76,8 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
     let y_range = (lo - pad, hi + pad);
     let mut fig = Figure::new(
         "trajectory",
-        "Validation Score per round: every attempt, the acceptance band and the running best \
-         (lower is better)",
+        "Validation Score per round: every attempt, the acceptance band and the accepted \
+         generator (lower is better)",
         size,
         Axis {
             label: "Round".into(),
@@ -127,19 +127,20 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
         );
     }
 
-    // Running best: a step line from the initial generator through every round.
+    // The accepted generator: a step line from the initial generator through every round,
+    // at its latest estimate (it can rise when more seeds pool; no minimum is taken).
     let mut line: Vec<(f64, f64)> = Vec::new();
     if let Some(i) = initial {
         line.push((0.0, i));
     }
     for r in rounds {
-        if let Some(b) = r.point.running_best {
+        if let Some(b) = r.point.current {
             line.push((f64::from(r.point.round), b));
         }
     }
     if !line.is_empty() {
         fig.layers.push(Layer::Line {
-            class: "running-best".into(),
+            class: "accepted-generator".into(),
             points: line,
             stroke: ACCEPTED_EDGE,
             width: 2.0,
@@ -147,7 +148,7 @@ pub(crate) fn trajectory_figure(rounds: &[TrajectoryRound], size: (f64, f64)) ->
             step: true,
         });
         fig.legend(
-            "running best",
+            "accepted generator",
             Glyph::Line {
                 stroke: ACCEPTED_EDGE,
                 dash: None,
@@ -293,7 +294,7 @@ fn y_extent(values: &[f64], initial: Option<f64>, rounds: &[TrajectoryRound]) ->
     // The scores that must be seen: the start, every accepted generator and every band.
     let reference = initial
         .into_iter()
-        .chain(rounds.iter().filter_map(|r| r.point.running_best))
+        .chain(rounds.iter().filter_map(|r| r.point.current))
         .chain(rounds.iter().filter_map(|r| r.band.map(|b| b.0)))
         .fold(lo, f64::max);
     let mut spread = reference - lo;
@@ -321,7 +322,6 @@ mod tests {
                 accepted: Some(outcome == RoundOutcome::Accepted),
                 outcome: Some(outcome),
                 current: Some(best),
-                running_best: Some(best),
             },
             band: Some((1.0, 0.98)),
             decided_score: None,

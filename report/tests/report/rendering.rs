@@ -1,5 +1,5 @@
 //! Rendering a constructed report: accepted changes with their hypotheses and agents, the
-//! comparison rows, the chart (one point per attempt, the running best as a step line),
+//! comparison rows, the chart (one point per attempt, the accepted generator as a step line),
 //! escaping of LLM text, and well-formed Markdown tables.
 
 use std::collections::BTreeMap;
@@ -29,7 +29,6 @@ fn point(round: u32, candidate: Option<f64>, accepted: Option<bool>, best: f64) 
             (None, _) => None,
         },
         current: Some(best),
-        running_best: Some(best),
     }
 }
 
@@ -387,7 +386,7 @@ fn circle_centres(svg: &str, class: &str) -> Vec<(f64, f64)> {
 }
 
 #[test]
-fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
+fn the_chart_has_one_point_per_attempt_and_the_accepted_generator_as_a_step_line() {
     let input = input();
     let svg = trajectory_svg(&input.trajectory, 800, 400);
     assert!(svg.starts_with("<svg class=\"trajectory\""), "{svg}");
@@ -417,7 +416,7 @@ fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
     assert!(svg.contains("<title>Round 3: compile error, never scored</title>"));
     // The legend names every kind of mark drawn, and only those.
     for label in [
-        "running best",
+        "accepted generator",
         "initial generator",
         "accepted",
         "rejected",
@@ -438,9 +437,10 @@ fn the_chart_has_one_point_per_attempt_and_a_running_best_step_line() {
         .iter()
         .all(|p| p.0 > 0.0 && p.0 < 800.0 && p.1 > 0.0 && p.1 < 400.0));
 
-    // The running best: one polyline from round 0, a staircase that only goes right and
-    // down the Score axis (down in pixels is a lower Score), through the accepted points.
-    let lines = attribute_values(&svg, "<polyline class=\"running-best\"", "points");
+    // The accepted generator: one polyline from round 0, a staircase that only goes right
+    // and here down the Score axis (down in pixels is a lower Score), through the accepted
+    // points.
+    let lines = attribute_values(&svg, "<polyline class=\"accepted-generator\"", "points");
     assert_eq!(lines.len(), 1);
     let pts = polyline_points(&lines[0]);
     assert!(
@@ -478,7 +478,7 @@ fn an_empty_run_renders_without_points() {
     input.comparison.clear();
     let svg = trajectory_svg(&input.trajectory, 640, 320);
     assert_eq!(svg.matches("class=\"attempt ").count(), 0);
-    assert!(!svg.contains("running-best"));
+    assert!(!svg.contains("accepted-generator"));
     assert!(svg.contains("No evaluated round yet"));
     let md = render_markdown(&input);
     check_markdown_tables(&md);
