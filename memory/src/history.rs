@@ -31,8 +31,9 @@ pub struct TrajectoryPoint {
 
 /// The two Scores a run's summary shows (status, report, dashboard), each the latest pooled
 /// estimate on the selection part of the validation people (the rounds' parent Scores): the
-/// starting generator's, and the accepted generator's now. With nothing accepted they are the same number; the minimum of the pooled estimates
-/// is not used, as it is biased low (seeds pool, estimates move).
+/// starting generator's, and the accepted generator's now. With nothing accepted they are the
+/// same number; the minimum of the pooled estimates is not used, as it is biased low (seeds
+/// pool, estimates move).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoreSummary {
     /// The starting generator's Score: the last parent Score recorded while it was the

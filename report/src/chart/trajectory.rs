@@ -1,8 +1,9 @@
 //! The trajectory chart (as the paper's Figure 3): every attempt a point at (round,
-//! candidate validation Score), the accepted generator's Score a step line, the initial generator a
-//! diamond at round 0, and per round the acceptance band — from the Score the candidate had
-//! to beat (the rule's threshold on the round's decision seeds) up to the parent's Score on
-//! those seeds — so a rejected point below the best line shows why it was rejected.
+//! candidate validation Score), the accepted generator's Score a step line, the initial
+//! generator a diamond at round 0, and per round the acceptance band — from the Score the
+//! candidate had to beat (the rule's threshold on the round's decision seeds) up to the
+//! parent's Score on those seeds — so a rejected point below the line shows why it was
+//! rejected.
 //!
 //! A round whose decision recorded its evidence is plotted as the decision saw it: the
 //! candidate's Score on the decision seeds against that round's band (the run's pooled
